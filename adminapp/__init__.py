@@ -1,0 +1,167 @@
+"""Application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from adminapp import audit, formatting, labels
+from adminapp.config import DEV_SECRET_KEY, config_class, default_sqlite_uri
+from adminapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _normalise_db_url(url: str) -> str:
+    # Plain postgresql:// URLs use psycopg 3, the driver we ship.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(BASE_DIR, "instance"))
+    cfg_name = (config or {}).get("APP_ENV") or os.environ.get("APP_ENV")
+    app.config.from_object(config_class(cfg_name))
+    if config:
+        app.config.update(config)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_sqlite_uri(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
+        raise RuntimeError(
+            "SECRET_KEY must be set in production (APP_ENV=production): "
+            "export SECRET_KEY=<a long random string shared by all app instances>."
+        )
+
+    from adminapp import accounts
+
+    accounts.configure_hasher(app.config.get("ARGON2_TIME_COST"), app.config.get("ARGON2_MEMORY_COST"))
+    _init_extensions(app)
+    _init_request_hooks(app)
+    _init_templates(app)
+
+    from adminapp.auth import bp as auth_bp
+    app.register_blueprint(auth_bp)
+
+    from views import init_admin
+    init_admin(app)
+
+    from adminapp.cli import register_cli
+    register_cli(app)
+
+    @app.route("/")
+    def home():
+        if current_user.is_authenticated:
+            return redirect(url_for("admin.index"))
+        return redirect(url_for("auth.login"))
+
+    @app.route("/healthz")
+    def healthz():
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    import models  # noqa: F401  (register the tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(BASE_DIR, "migrations"), compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=lambda: "vi",
+        timezone_selector=lambda: app.config["DISPLAY_TIMEZONE"],
+        default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from models import User
+
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.is_active else None
+
+
+def _init_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _remember_ip():
+        audit.current_ip.set(request.remote_addr)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if request.endpoint and not request.endpoint.endswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(e):
+        return render_template(
+            "error.html", code=400, title="Phiên làm việc đã hết hạn",
+            message="Biểu mẫu đã hết hạn hoặc thiếu mã bảo mật (CSRF). Vui lòng tải lại trang và thử lại.",
+        ), 400
+
+    messages = {
+        400: ("Yêu cầu không hợp lệ", "Dữ liệu gửi lên không hợp lệ. Vui lòng kiểm tra và thử lại."),
+        403: ("Không có quyền truy cập", "Bạn không có quyền thực hiện thao tác này."),
+        404: ("Không tìm thấy", "Trang hoặc bản ghi bạn yêu cầu không tồn tại hoặc nằm ngoài phạm vi của bạn."),
+        405: ("Phương thức không được hỗ trợ", "Thao tác này không được hỗ trợ."),
+        413: ("Tệp quá lớn", "Tệp tải lên vượt quá dung lượng cho phép ({} MB).".format(app.config["MAX_UPLOAD_MB"])),
+        429: ("Quá nhiều yêu cầu", "Bạn đã thử quá nhiều lần. Vui lòng đợi vài phút rồi thử lại."),
+        500: ("Lỗi hệ thống", "Đã xảy ra lỗi. Thao tác chưa được lưu; vui lòng thử lại sau."),
+    }
+
+    def _handler(code):
+        def handle(e):
+            title, message = messages[code]
+            if code == 429 and request.endpoint == "auth.login":
+                message = "Đăng nhập sai quá nhiều lần. Vui lòng đợi 10 phút rồi thử lại."
+            if code == 500:
+                db.session.rollback()
+            return render_template("error.html", code=code, title=title, message=message), code
+        return handle
+
+    for code in messages:
+        app.register_error_handler(code, _handler(code))
+
+
+def _init_templates(app: Flask) -> None:
+    app.jinja_env.filters["vn_date"] = formatting.format_date
+    app.jinja_env.filters["vn_datetime"] = formatting.format_datetime
+    app.jinja_env.filters["vnd"] = formatting.format_vnd
+    app.jinja_env.globals["labels"] = labels
+    app.jinja_env.globals["app_name"] = "Thi đua – Khen thưởng"
+
+
+def translations_path() -> str:
+    """Our catalog for Flask-Admin's `admin` domain (fixes the shipped `vi` mistranslations)."""
+    return os.path.join(os.path.dirname(__file__), "translations")

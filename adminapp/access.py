@@ -1,0 +1,255 @@
+"""Who may do what, and query scoping: the ONLY place that decides.
+
+Rule (DOMAIN.md, "Per-level access"): a user acts for one unit and sees and
+changes records of that unit and the units below it, and nothing else. A user
+holding ``system.admin`` acts for the whole directory.
+
+Two questions are answered here:
+- ``can(user, permission, obj=None)``: does the user hold the permission, and is
+  the object inside the user's scope?
+- ``scope(user, model, query)``: the query restricted to rows the user may see.
+
+Each model registers how it is scoped with ``register_scope`` (SQL condition)
+and ``register_object_scope`` (Python predicate on a loaded row), so a new
+model is scoped in one place and every view, export and lookup inherits it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from models import AuditEvent, Role, Unit, User
+
+
+class PermissionDenied(Exception):
+    """Raised by services when the acting user may not do what was asked."""
+
+    def __init__(self, message: str = "Bạn không có quyền thực hiện thao tác này."):
+        super().__init__(message)
+        self.message = message
+
+
+# Permission names and their Vietnamese labels (shown in the role editor).
+PERMISSIONS: dict[str, str] = {
+    "system.admin": "Quản trị toàn hệ thống (phạm vi toàn bộ danh mục)",
+    "unit.view": "Xem danh mục đơn vị",
+    "unit.manage": "Quản lý đơn vị",
+    "user.view": "Xem người dùng",
+    "user.manage": "Quản lý người dùng",
+    "role.manage": "Quản lý vai trò",
+    "audit.view": "Xem nhật ký thao tác",
+    "campaign.view": "Xem phong trào thi đua",
+    "campaign.launch": "Tạo và phát động phong trào",
+    "registration.submit": "Lập và gửi danh sách đăng ký",
+    "registration.review": "Duyệt danh sách đăng ký",
+    "programme.manage": "Quản lý chương trình sáng kiến",
+    "initiative.view": "Xem sáng kiến",
+    "initiative.appraise": "Thẩm định sáng kiến",
+    "initiative.nominate": "Đề xuất sáng kiến lên cấp trên",
+    "initiative.honour": "Biểu dương sáng kiến",
+    "export": "Xuất dữ liệu",
+}
+
+_READ = ["unit.view", "user.view", "audit.view", "campaign.view", "initiative.view"]
+
+# Roles shipped with the product (records; the administrator can edit them or add more).
+SHIPPED_ROLES: list[dict[str, Any]] = [
+    {
+        "name": "admin",
+        "title": "Quản trị hệ thống",
+        "description": "Quản lý đơn vị, người dùng, vai trò trên toàn hệ thống.",
+        "permissions": list(PERMISSIONS),
+    },
+    {
+        "name": "officer",
+        "title": "Chuyên viên TĐKT",
+        "description": "Phát động phong trào, duyệt danh sách, thẩm định và đề xuất sáng kiến, xuất báo cáo.",
+        "permissions": _READ
+        + [
+            "unit.manage",
+            "user.manage",
+            "campaign.launch",
+            "registration.submit",
+            "registration.review",
+            "programme.manage",
+            "initiative.appraise",
+            "initiative.nominate",
+            "initiative.honour",
+            "export",
+        ],
+    },
+    {
+        "name": "leader",
+        "title": "Lãnh đạo đơn vị",
+        "description": "Phê duyệt; chỉ xem ở các phần khác.",
+        "permissions": _READ + ["registration.review", "initiative.nominate", "initiative.honour", "export"],
+    },
+    {
+        "name": "viewer",
+        "title": "Chỉ xem",
+        "description": "Xem và xuất dữ liệu trong phạm vi đơn vị.",
+        "permissions": _READ + ["export"],
+    },
+]
+
+
+# --------------------------------------------------------------------------- permissions
+
+
+def permissions_of(user: User | None) -> frozenset[str]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_permission_cache", None)
+    if cached is None:
+        perms: set[str] = set()
+        for role in user.roles:
+            perms.update(p for p in (role.permissions or []) if p in PERMISSIONS)
+        cached = frozenset(perms)
+        user._permission_cache = cached
+    return cached
+
+
+def has_permission(user: User | None, permission: str) -> bool:
+    return permission in permissions_of(user)
+
+
+def is_global(user: User | None) -> bool:
+    return has_permission(user, "system.admin")
+
+
+# --------------------------------------------------------------------------- subtree
+
+
+def subtree_condition(path_column, prefix: str) -> ColumnElement[bool]:
+    """Rows whose materialized path starts with `prefix` (which ends with '/').
+
+    A range instead of LIKE so a plain b-tree index serves it on SQLite and
+    PostgreSQL: every path below "/A/B/" sorts in ["/A/B/", "/A/B0"), since '0'
+    follows '/' and codes never contain '/'.
+    """
+    upper = prefix[:-1] + "0"
+    return (path_column >= prefix) & (path_column < upper)
+
+
+def subtree_unit_ids(user: User):
+    """Select of the ids of the user's unit and every unit below it."""
+    return select(Unit.id).where(subtree_condition(Unit.path, user.unit.path))
+
+
+def unit_in_subtree(user: User, unit: Unit | None) -> bool:
+    if unit is None:
+        return False
+    if is_global(user):
+        return True
+    return unit.path.startswith(user.unit.path)
+
+
+def is_strictly_below(unit: Unit, ancestor: Unit) -> bool:
+    return unit.path != ancestor.path and unit.path.startswith(ancestor.path)
+
+
+# --------------------------------------------------------------------------- scope registry
+
+_SCOPES: dict[type, Callable[[User], ColumnElement[bool]]] = {}
+_OBJECT_SCOPES: dict[type, Callable[[User, Any], bool]] = {}
+
+
+def register_scope(model: type, condition: Callable[[User], ColumnElement[bool]],
+                   predicate: Callable[[User, Any], bool]) -> None:
+    _SCOPES[model] = condition
+    _OBJECT_SCOPES[model] = predicate
+
+
+def scope_condition(user: User | None, model: type) -> ColumnElement[bool]:
+    """SQL condition restricting `model` to the user's scope (false for anonymous users)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return false()
+    if model not in _SCOPES:
+        raise LookupError(f"no access scope registered for {model.__name__}")
+    if is_global(user):
+        return true()
+    return _SCOPES[model](user)
+
+
+def scope(user: User | None, model: type, query):
+    """`query` (ORM Query or Select) restricted to rows of `model` the user may see."""
+    return query.filter(scope_condition(user, model)) if hasattr(query, "filter") else query.where(
+        scope_condition(user, model)
+    )
+
+
+def in_scope(user: User | None, obj: Any) -> bool:
+    if obj is None or not permissions_of(user):
+        return False
+    predicate = _OBJECT_SCOPES.get(type(obj))
+    if predicate is None:
+        raise LookupError(f"no access scope registered for {type(obj).__name__}")
+    return is_global(user) or predicate(user, obj)
+
+
+def can(user: User | None, permission: str, obj: Any = None) -> bool:
+    """Does `user` hold `permission` and, if `obj` is given, is `obj` in the user's scope?"""
+    if not has_permission(user, permission):
+        return False
+    return obj is None or in_scope(user, obj)
+
+
+def require(user: User | None, permission: str, obj: Any = None) -> None:
+    if not can(user, permission, obj):
+        raise PermissionDenied()
+
+
+def can_assign_role(user: User, role: Role) -> bool:
+    """No privilege escalation: one may grant only roles whose permissions one holds."""
+    return has_permission(user, "user.manage") and set(role.permissions or []) <= permissions_of(user)
+
+
+# --------------------------------------------------------------------------- foundation scopes
+
+register_scope(
+    Unit,
+    lambda user: subtree_condition(Unit.path, user.unit.path),
+    lambda user, unit: unit_in_subtree(user, unit),
+)
+register_scope(
+    User,
+    lambda user: User.unit_id.in_(subtree_unit_ids(user)),
+    lambda user, other: unit_in_subtree(user, other.unit),
+)
+register_scope(
+    AuditEvent,
+    lambda user: AuditEvent.actor_unit_id.in_(subtree_unit_ids(user)),
+    lambda user, ev: unit_in_subtree(user, ev.actor_unit),
+)
+# Roles are global records: anyone may read the role names; only role.manage edits them.
+register_scope(Role, lambda user: true(), lambda user, role: True)
+
+
+# --------------------------------------------------------------------------- campaigns (issue 3)
+# (scopes and rules of the campaigns workflow go here)
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+# --------------------------------------------------------------------------- initiatives (issue 4)
+# (scopes and rules of the initiatives programme go here)

@@ -1,0 +1,46 @@
+"""Audit trail: every state change writes exactly one event, in the same transaction.
+
+Append-only: models.AuditEvent refuses UPDATE and DELETE at the ORM level and
+no view offers edit or delete.
+"""
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from adminapp.extensions import db
+from models import AuditEvent
+
+# Set per request by the app (the service layer never reads Flask's request).
+current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)
+
+
+def record(
+    actor,
+    obj: Any,
+    action: str,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+    *,
+    object_type: str | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """Add one audit event for `obj` to the current session (the caller commits)."""
+    if object_type is None:
+        object_type = getattr(obj, "__tablename__", type(obj).__name__.lower())
+    object_id = getattr(obj, "id", None)
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        actor_unit_id=getattr(actor, "unit_id", None),
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        ip=current_ip.get(),
+        details=details,
+    )
+    db.session.add(event)
+    return event

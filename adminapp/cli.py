@@ -1,0 +1,91 @@
+"""Command line: flask --app wsgi seed units | seed demo | demo accounts | user create."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask
+
+from adminapp import accounts, demo, reference
+from adminapp.extensions import db
+from models import Role
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed)
+    app.cli.add_command(demo_group)
+    app.cli.add_command(user_group)
+
+
+@click.group(help="Nạp dữ liệu danh mục và dữ liệu mẫu.")
+def seed():
+    pass
+
+
+@seed.command("units", help="Nạp Tổng Liên đoàn và các đơn vị cấp 1 (chạy lại không thay đổi gì).")
+def seed_units_cmd():
+    total = len(reference.level1_specs())
+    with click.progressbar(length=total, label="Đơn vị", file=sys.stderr) as bar:
+        created = reference.seed_units(progress=bar.update)
+    db.session.commit()
+    click.echo(f"Đã tạo {created} đơn vị mới.")
+
+
+@seed.command("demo", help="Nạp đơn vị và tài khoản mẫu (chạy lại không thay đổi gì).")
+def seed_demo_cmd():
+    if reference.get_unit(reference.ROOT[0]) is None:
+        raise click.ClickException("Chưa có danh mục đơn vị: hãy chạy `flask --app wsgi seed units` trước.")
+    created = demo.seed_demo()
+    db.session.commit()
+    click.echo(f"Đã tạo {created} bản ghi mẫu mới.")
+
+
+@click.group("demo", help="Dữ liệu mẫu.")
+def demo_group():
+    pass
+
+
+@demo_group.command("accounts", help="In các tài khoản mẫu, mỗi dòng một JSON.")
+def demo_accounts_cmd():
+    for row in demo.demo_accounts():
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@click.group("user", help="Quản lý tài khoản.")
+def user_group():
+    pass
+
+
+@user_group.command("create", help="Tạo tài khoản; mật khẩu nhập từ bàn phím hoặc từ stdin.")
+@click.argument("username")
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị")
+@click.option("--role", "role_names", multiple=True, required=True, help="Mã vai trò (admin, officer, leader, viewer)")
+@click.option("--full-name", default=None, help="Họ và tên")
+@click.option("--email", default=None)
+@click.option("--phone", default=None)
+def user_create_cmd(username, unit_code, role_names, full_name, email, phone):
+    unit = reference.get_unit(unit_code)
+    if unit is None:
+        raise click.ClickException(f"Không có đơn vị mã “{unit_code}”.")
+    accounts.ensure_shipped_roles()
+    roles = []
+    for name in role_names:
+        role = db.session.execute(db.select(Role).where(Role.name == name)).scalar_one_or_none()
+        if role is None:
+            raise click.ClickException(f"Không có vai trò “{name}”.")
+        roles.append(role)
+    if sys.stdin.isatty():
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        user = accounts.create_user(
+            actor=None, username=username, full_name=full_name or username, unit=unit, password=password,
+            roles=roles, email=email, phone=phone,
+        )
+    except accounts.AccountError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản {user.username} ({unit.name}).")

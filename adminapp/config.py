@@ -1,0 +1,90 @@
+"""Settings read from the environment, one class per mode.
+
+Every variable is documented in README.md ("Cấu hình").
+"""
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default set in create_app
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    DISPLAY_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+    # Session cookie: signed, HttpOnly, SameSite; Secure when served over HTTPS.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
+
+    WTF_CSRF_TIME_LIMIT = None  # token valid for the session's life
+
+    # Flask-Limiter: memory by default (one process); redis://... for several instances.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 10 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024 + 64 * 1024
+    MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", 20))
+
+    ARGON2_TIME_COST = None  # library defaults
+    ARGON2_MEMORY_COST = None
+    TESTING = False
+    DEBUG = False
+    ENV_NAME = "production"
+
+
+class DevelopmentConfig(Config):
+    DEBUG = _bool("FLASK_DEBUG", False)
+    ENV_NAME = "development"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+class TestingConfig(Config):
+    TESTING = True
+    ENV_NAME = "testing"
+    SECRET_KEY = "test-secret-key"
+    RATELIMIT_STORAGE_URI = "memory://"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_class(name: str | None = None) -> type[Config]:
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, got {name!r}") from None
+
+
+def default_sqlite_uri(instance_path: str) -> str:
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return "sqlite:///" + str(Path(instance_path) / "adminapp.db")

@@ -1,0 +1,1 @@
+"""Spreadsheet writers: streaming, constant memory, formula-safe."""

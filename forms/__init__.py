@@ -1,0 +1,1 @@
+"""WTForms forms and fields. Every message a user reads is Vietnamese."""

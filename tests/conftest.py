@@ -1,0 +1,195 @@
+"""Test fixtures: one app per database backend, data made through the services.
+
+The whole suite runs on SQLite, and again on PostgreSQL when TEST_DATABASE_URL
+is set (each run in its own random schema, dropped at the end). Under CI=true
+an unreachable PostgreSQL fails the run instead of skipping it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _pg_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def pytest_configure(config):  # noqa: ARG001
+    if IN_CI and not PG_URL:
+        raise pytest.UsageError("CI=true requires TEST_DATABASE_URL (PostgreSQL) to be set")
+    if PG_URL:
+        try:
+            engine = sa.create_engine(_pg_url(PG_URL))
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            engine.dispose()
+        except Exception as exc:  # noqa: BLE001
+            raise pytest.UsageError(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc}") from exc
+
+
+def pytest_report_header(config):  # noqa: ARG001
+    return f"database backends: {', '.join(BACKENDS)}"
+
+
+def make_app(backend: str, tmp_path_factory, extra: dict | None = None):
+    from adminapp import create_app
+
+    cfg = {"APP_ENV": "testing"}
+    schema = None
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    else:
+        schema = "t_" + uuid.uuid4().hex[:12]
+        engine = sa.create_engine(_pg_url(PG_URL))
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        cfg["SQLALCHEMY_DATABASE_URI"] = _pg_url(PG_URL)
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "connect_args": {"options": f"-csearch_path={schema}"},
+        }
+    cfg["INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    cfg.update(extra or {})
+    app = create_app(cfg)
+    return app, schema
+
+
+def drop_schema(schema: str | None) -> None:
+    if schema:
+        engine = sa.create_engine(_pg_url(PG_URL))
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from adminapp.extensions import db
+
+    app, schema = make_app(request.param, tmp_path_factory)
+    app.config["BACKEND"] = request.param
+    with app.app_context():
+        upgrade()  # the migrations, not create_all: every test runs on the migrated schema
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop_schema(schema)
+
+
+def reset_database() -> None:
+    from adminapp.extensions import db
+
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    db.session.remove()
+
+
+@pytest.fixture()
+def ctx(app):
+    """An app context over a fresh database holding the reference units, roles and demo data."""
+    from adminapp import demo, reference
+    from adminapp.extensions import db, limiter
+
+    with app.app_context():
+        reset_database()
+        limiter.reset()
+        reference.seed_units()
+        demo.seed_demo()
+        db.session.commit()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture()
+def client(ctx):
+    return ctx.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_from(html: str) -> str:
+    m = CSRF_RE.search(html)
+    assert m, "no csrf token in page"
+    return m.group(1) or m.group(2)
+
+
+class Auth:
+    """Logs a test client in as a demo account (flaskr's AuthActions)."""
+
+    password = "Demo@2026"
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, url: str = "/login") -> str:
+        return csrf_from(self.client.get(url).get_data(as_text=True))
+
+    def login(self, username: str, password: str | None = None):
+        return self.client.post(
+            "/login",
+            data={"username": username, "password": password or self.password, "csrf_token": self.token()},
+        )
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": self.token("/password")})
+
+
+@pytest.fixture()
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture()
+def login_as(ctx):
+    """login_as("hanoi.officer") -> a fresh logged-in test client."""
+
+    def _login(username: str):
+        c = ctx.test_client()
+        r = Auth(c).login(username)
+        assert r.status_code == 302, f"login of {username} failed: {r.status_code}"
+        return c
+
+    return _login
+
+
+@pytest.fixture()
+def unit(ctx):
+    """unit("01-002") -> the Unit with that code."""
+    from adminapp import reference
+
+    def _get(code: str):
+        u = reference.get_unit(code)
+        assert u is not None, code
+        return u
+
+    return _get
+
+
+@pytest.fixture()
+def user(ctx):
+    from adminapp.extensions import db
+    from models import User
+
+    def _get(username: str):
+        return db.session.execute(db.select(User).where(User.username == username)).scalar_one()
+
+    return _get

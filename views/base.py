@@ -1,0 +1,333 @@
+"""ScopedModelView: the one place where Flask-Admin's defaults are made safe.
+
+Every Flask-Admin path that reads or writes rows goes through the access
+module (adminapp.access): list, count, details/edit/delete (get_one), bulk
+actions (get_query_for_ids over the scoped query), exports, relationship
+choices and ajax lookups. Out-of-scope ids answer 404. A new view is safe by
+inheriting this class. See ../shared/FLASK_ADMIN.md for the list of leaks.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from datetime import date, datetime
+
+from flask import abort, after_this_request, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin.form import BaseForm
+from flask_login import current_user
+from flask_wtf.csrf import _FlaskFormCSRF
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+
+from adminapp import access, audit, formatting
+from adminapp.exports import tabular
+from adminapp.extensions import db
+from adminapp.text import like_pattern
+from forms.i18n import TRANSLATIONS
+
+VERSION_FIELD = "version_token"
+CONFLICT_MESSAGE = (
+    "Bản ghi này vừa được người khác sửa sau khi bạn mở nó. Thay đổi của bạn chưa được lưu: "
+    "hãy mở lại bản ghi để xem nội dung mới rồi sửa lại."
+)
+log = logging.getLogger(__name__)
+
+
+class AdminForm(BaseForm):
+    """Flask-Admin forms with Flask-WTF's CSRF token (the one CSRFProtect checks) and Vietnamese messages."""
+
+    class Meta:
+        csrf = True
+        csrf_class = _FlaskFormCSRF
+        csrf_field_name = "csrf_token"
+        csrf_time_limit = None
+
+        @property
+        def csrf_secret(self):
+            return current_app.config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+
+        def get_translations(self, form):  # noqa: ARG002
+            return TRANSLATIONS
+
+
+def _scoped_query_for(query):
+    """The query of a relationship field restricted to the user's scope (by its entity)."""
+    entity = query.column_descriptions[0]["entity"]
+    return access.scope(current_user, entity, query)
+
+
+class ScopedAjaxModelLoader(QueryAjaxModelLoader):
+    """Ajax lookups (/ajax/lookup/) see only in-scope rows (Flask-Admin issue #397)."""
+
+    def get_query(self):
+        return access.scope(current_user, self.model, super().get_query())
+
+    def get_one(self, pk):
+        obj = super().get_one(pk)
+        return obj if obj is not None and access.in_scope(current_user, obj) else None
+
+
+def _date_formatter(view, value, name=None):  # noqa: ARG001
+    return formatting.format_date(value)
+
+
+def _datetime_formatter(view, value, name=None):  # noqa: ARG001
+    return formatting.format_datetime(value)
+
+
+def _bool_formatter(view, value, name=None):  # noqa: ARG001
+    return "Có" if value else "Không"
+
+
+def _list_formatter(view, values, name=None):  # noqa: ARG001
+    return ", ".join(str(v) for v in values)
+
+
+TYPE_FORMATTERS = {
+    type(None): lambda view, value, name=None: "",
+    bool: _bool_formatter,
+    date: _date_formatter,
+    datetime: _datetime_formatter,
+    list: _list_formatter,
+}
+
+
+class ScopedModelView(ModelView):
+    # Permission names (adminapp.access.PERMISSIONS) for each capability; None = never.
+    view_permission: str | None = None
+    create_permission: str | None = None
+    edit_permission: str | None = None
+    delete_permission: str | None = None
+    export_permission: str | None = "export"
+    audit_object_type: str | None = None
+
+    form_base_class = AdminForm
+    page_size = 20
+    can_set_page_size = True
+    page_size_options = (20, 50, 100)
+    can_view_details = True
+    export_types = ["xlsx", "csv"]
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
+    column_type_formatters_export = {type(None): lambda view, value, name=None: None}
+    list_template = "admin/model/app_list.html"
+    action_disallowed_list = ["delete"]  # deletion is per object (delete_model), never blind bulk
+    column_searchable_list: list = []
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, db, **kwargs)
+
+    # ----------------------------------------------------------------- who may
+
+    def _has(self, permission: str | None) -> bool:
+        return bool(permission) and access.has_permission(current_user, permission)
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and self._has(self.view_permission)
+
+    def inaccessible_callback(self, name, **kwargs):  # noqa: ARG002
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @property
+    def can_create(self):
+        return self._has(self.create_permission)
+
+    @property
+    def can_edit(self):
+        return self._has(self.edit_permission)
+
+    @property
+    def can_delete(self):
+        return self._has(self.delete_permission)
+
+    @property
+    def can_export(self):
+        return self._has(self.export_permission)
+
+    # ----------------------------------------------------------------- scoped reads
+
+    def get_query(self):
+        return access.scope(current_user, self.model, super().get_query())
+
+    def get_count_query(self):
+        return super().get_count_query().filter(access.scope_condition(current_user, self.model))
+
+    def get_one(self, id):
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            abort(404)
+        obj = self.get_query().filter(self.model.id == pk).one_or_none()
+        if obj is None:
+            abort(404)  # out of scope looks exactly like missing
+        return obj
+
+    def _create_ajax_loader(self, name, options):
+        prop = getattr(self.model, name).property
+        return ScopedAjaxModelLoader(name, self.session, prop.mapper.class_, **options)
+
+    # ----------------------------------------------------------------- search (diacritic-insensitive)
+
+    def init_search(self):
+        if hasattr(self.model, "search_text"):
+            self.column_searchable_list = ["search_text"]
+        return super().init_search()
+
+    def search_placeholder(self):
+        return "Tìm kiếm (gõ có dấu hoặc không dấu)"
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        if not hasattr(self.model, "search_text"):
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        for term in search.split():
+            cond = self.model.search_text.like(like_pattern(term), escape="\\")
+            query = query.filter(cond)
+            if count_query is not None:
+                count_query = count_query.filter(cond)
+        return query, count_query, joins, count_joins
+
+    # ----------------------------------------------------------------- forms
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if hasattr(self.model, "version"):
+            setattr(form_class, VERSION_FIELD, HiddenField())
+        return form_class
+
+    def _rescope_fields(self, form):
+        for field in form:
+            if isinstance(field, (QuerySelectField, QuerySelectMultipleField)) and field.query_factory:
+                field.query = _scoped_query_for(field.query_factory())
+        return form
+
+    def create_form(self, obj=None):
+        return self._rescope_fields(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        form = self._rescope_fields(super().edit_form(obj))
+        if obj is not None and hasattr(form, VERSION_FIELD) and request.method == "GET":
+            getattr(form, VERSION_FIELD).data = str(obj.version)
+        return form
+
+    def update_model(self, form, model):
+        token = getattr(form, VERSION_FIELD, None)
+        if token is not None and token.data and token.data != str(model.version):
+            flash(CONFLICT_MESSAGE, "error")
+            return False
+        return super().update_model(form, model)
+
+    # ----------------------------------------------------------------- writes are checked and audited
+
+    def check_change(self, form, model, is_created: bool) -> None:
+        """Per-object rule for create/edit (override); raise access.PermissionDenied or ValueError."""
+        permission = self.create_permission if is_created else self.edit_permission
+        access.require(current_user, permission, model)
+
+    def on_model_change(self, form, model, is_created):
+        with db.session.no_autoflush:
+            details = None if is_created else {"fields": _changed_fields(model)}
+            self.check_change(form, model, is_created)
+        db.session.flush()  # the id exists now; the event joins the same transaction
+        action = "create" if is_created else "update"
+        audit.record(current_user, model, f"{self._object_type()}.{action}", details=details)
+
+    def on_model_delete(self, model):
+        access.require(current_user, self.delete_permission, model)
+        audit.record(current_user, model, f"{self._object_type()}.delete", details={"label": str(model)})
+
+    def _object_type(self) -> str:
+        return self.audit_object_type or self.model.__tablename__
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, access.PermissionDenied):
+            flash(exc.message, "error")
+        elif isinstance(exc, StaleDataError):
+            flash(CONFLICT_MESSAGE, "error")
+        elif isinstance(exc, IntegrityError):
+            flash("Không lưu được: dữ liệu trùng với bản ghi đã có hoặc đang được bản ghi khác sử dụng.", "error")
+        elif isinstance(exc, ValueError):
+            flash(str(exc), "error")
+        else:
+            log.exception("admin view error")
+            flash("Đã xảy ra lỗi, thao tác chưa được lưu. Vui lòng thử lại.", "error")
+        return True
+
+    # ----------------------------------------------------------------- actions
+
+    def is_action_allowed(self, name):
+        if name == "delete":
+            return False
+        return super().is_action_allowed(name)
+
+    # ----------------------------------------------------------------- exports: streamed, scoped, filtered
+
+    export_title: str | None = None
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        if not self.can_export or export_type not in self.export_types:
+            abort(404)
+        view_args = self._get_list_extra_args()
+        sort_column = None
+        if view_args.sort is not None:
+            sort_column = self._get_column_by_idx(view_args.sort)[0]
+        _, query = self.get_list(
+            None, sort_column, view_args.sort_desc, view_args.search, view_args.filters,
+            execute=False, page_size=0,
+        )
+        columns = self.get_export_columns()
+        headers = [str(label) for _, label in columns]
+
+        def rows():
+            for obj in query.yield_per(500):
+                yield [self.get_export_value(obj, name) for name, _ in columns]
+
+        name = self.get_export_name(export_type)
+        fd, path = tempfile.mkstemp(suffix="." + export_type)
+        os.close(fd)
+
+        @after_this_request
+        def _cleanup(response):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            return response
+
+        if export_type == "xlsx":
+            tabular.write_xlsx(path, headers, rows(), title=self.export_title or str(self.name),
+                               subtitle=f"Đơn vị: {current_user.unit.name} – xuất ngày "
+                                        f"{formatting.format_datetime(datetime.utcnow())}")
+            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                tabular.write_csv(fh, headers, rows())
+            mimetype = "text/csv; charset=utf-8"
+        return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+
+    def get_export_value(self, model, name):
+        value = super().get_export_value(model, name)
+        if isinstance(value, (list, tuple, set)):
+            value = ", ".join(str(v) for v in value)
+        elif hasattr(value, "__html__"):
+            value = str(value)
+        elif value is not None and not isinstance(value, (str, int, float, bool, date, datetime)):
+            value = str(value)
+        return value
+
+
+def _changed_fields(model) -> list[str]:
+    state = sa_inspect(model)
+    return sorted(
+        attr.key for attr in state.attrs
+        if attr.key not in {"search_text", "version", "password_hash"} and attr.history.has_changes()
+    )
