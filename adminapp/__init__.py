@@ -45,7 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
     _init_templates(app)
 
     from adminapp.auth import bp as auth_bp
+    from adminapp.public import bp as public_bp
+
     app.register_blueprint(auth_bp)
+    app.register_blueprint(public_bp)
 
     from views import init_admin
     init_admin(app)

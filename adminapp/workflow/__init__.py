@@ -1,0 +1,1 @@
+"""Domain services of the workflows: plain Python, no Flask request objects."""
