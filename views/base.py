@@ -93,8 +93,8 @@ def _list_formatter(view, values, name=None):  # noqa: ARG001
 TYPE_FORMATTERS = {
     type(None): lambda view, value, name=None: "",
     bool: _bool_formatter,
+    datetime: _datetime_formatter,  # before date: Flask-Admin takes the first isinstance match
     date: _date_formatter,
-    datetime: _datetime_formatter,
     list: _list_formatter,
 }
 

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask import g
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from adminapp import access, directory, labels
 from adminapp.extensions import db
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
 from models import Unit
 from views.base import ScopedModelView
 from views.filters import UnitTextFilter

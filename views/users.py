@@ -1,12 +1,12 @@
 """Users (Người dùng): accounts of the user's subtree; roles limited to what the manager holds."""
 from __future__ import annotations
 
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from adminapp import access, accounts
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from models import Role, User
 from views.base import ScopedModelView
 from views.filters import UnitTextFilter
@@ -34,7 +34,7 @@ class UserView(ScopedModelView):
         UnitTextFilter(User.unit_id, "Đơn vị"),
         BooleanEqualFilter(User.active, "Đang hoạt động"),
     ]
-    form_columns = ["username", "full_name", "email", "phone", "unit", "roles", "active"]
+    form_columns = ["username", "full_name", "email", "phone", "unit", "roles", "active", "new_password"]
     form_extra_fields = {"new_password": PasswordField("Mật khẩu mới")}
     form_args = {
         "username": {"validators": [DataRequired(), Length(max=64),
