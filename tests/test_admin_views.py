@@ -209,3 +209,24 @@ def test_dates_and_times_are_shown_in_vietnam_time(login_as):
     c = login_as("admin")
     html = c.get("/admin/audit/").get_data(as_text=True)
     assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", html)
+
+
+def test_date_fields_use_dd_mm_yyyy(login_as, unit):
+    from datetime import date
+
+    c = login_as("hanoi.officer")
+    target = unit("01-001-01")
+    url = f"/admin/units/edit/?id={target.id}"
+    html = c.get(url).get_data(as_text=True)
+    version = re.search(r'name="version_token" type="hidden" value="(\d+)"', html).group(1)
+    data = {"csrf_token": csrf_from(html), "version_token": version, "code": target.code, "name": target.name,
+            "kind": "grassroots", "parent": str(target.parent_id), "sort_order": "0", "active": "y",
+            "valid_from": "01/07/2025", "valid_to": "31/12/2030"}
+    assert c.post(url, data=data).status_code == 302
+    saved = unit("01-001-01")
+    assert saved.valid_from == date(2025, 7, 1) and saved.valid_to == date(2030, 12, 31)
+    html = c.get(url).get_data(as_text=True)
+    assert 'value="01/07/2025"' in html and 'data-date-format="DD/MM/YYYY"' in html
+    data.update(csrf_token=csrf_from(html), version_token=str(saved.version), valid_from="31/02/2025")
+    r = c.post(url, data=data)
+    assert r.status_code == 200 and "Ngày không hợp lệ" in r.get_data(as_text=True)

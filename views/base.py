@@ -18,13 +18,15 @@ from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin.form import BaseForm
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.form import BaseForm, DatePickerWidget
+from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField
+from wtforms import DateField, HiddenField
 
 from adminapp import access, audit, formatting
 from adminapp.exports import tabular
@@ -99,6 +101,23 @@ TYPE_FORMATTERS = {
 }
 
 
+class VietnameseDatePicker(DatePickerWidget):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("data-date-format", "DD/MM/YYYY")
+        kwargs.setdefault("placeholder", "dd/mm/yyyy")
+        return super().__call__(field, **kwargs)
+
+
+class VietnameseModelConverter(AdminModelConverter):
+    """Date fields typed and shown as dd/mm/yyyy (ISO still accepted)."""
+
+    @converts("Date")
+    def convert_date(self, field_args, **extra):  # noqa: ARG002
+        field_args.setdefault("widget", VietnameseDatePicker())
+        field_args.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
+        return DateField(**field_args)
+
+
 class ScopedModelView(ModelView):
     # Permission names (adminapp.access.PERMISSIONS) for each capability; None = never.
     view_permission: str | None = None
@@ -109,6 +128,7 @@ class ScopedModelView(ModelView):
     audit_object_type: str | None = None
 
     form_base_class = AdminForm
+    model_form_converter = VietnameseModelConverter
     page_size = 20
     can_set_page_size = True
     page_size_options = (20, 50, 100)
