@@ -106,13 +106,35 @@ def test_exports_contain_only_the_scope(with_history, login_as, username):
     assert exported == in_scope
 
 
-def test_relationship_choices_are_scoped(ctx, login_as):
+def test_unit_lookups_are_scoped(ctx, login_as):
+    """The unit pickers (ajax lookups) of the user and unit forms offer only in-scope units."""
+    import json
+
+    c = login_as("hoankiem.officer")
+    expected = {u.id for u in db.session.execute(db.select(Unit)).scalars() if u.path.startswith("/TLD/01/01-002/")}
+    for endpoint, field in [("users", "unit"), ("units", "parent")]:
+        r = c.get(f"/admin/{endpoint}/ajax/lookup/?name={field}&query=&limit=50")
+        assert r.status_code == 200
+        assert {row[0] for row in json.loads(r.data)} == expected
+        r = c.get(f"/admin/{endpoint}/ajax/lookup/?name={field}&query=nghe+an")
+        assert json.loads(r.data) == []
+    # limit is clamped, search ignores diacritics
+    c = login_as("tld.officer")
+    assert len(json.loads(c.get("/admin/users/ajax/lookup/?name=unit&query=&limit=100000").data)) == 50
+    names = [row[1] for row in json.loads(c.get("/admin/users/ajax/lookup/?name=unit&query=nghe an").data)]
+    assert names == ["Liên đoàn Lao động tỉnh Nghệ An"]
+
+
+def test_forged_out_of_scope_unit_is_refused_on_submit(ctx, login_as, unit):
+    from tests.conftest import csrf_from
+
     c = login_as("hoankiem.officer")
     html = c.get("/admin/users/new/").get_data(as_text=True)
-    select = re.search(r'<select[^>]*id="unit".*?</select>', html, re.S).group(0)
-    offered = {int(v) for v in re.findall(r'value="(\d+)"', select)}
-    expected = {u.id for u in db.session.execute(db.select(Unit)).scalars() if u.path.startswith("/TLD/01/01-002/")}
-    assert offered == expected
+    r = c.post("/admin/users/new/", data={"csrf_token": csrf_from(html), "username": "intruder",
+                                          "full_name": "X", "unit": str(unit("40").id), "active": "y",
+                                          "new_password": "MatKhau#2026"})
+    assert r.status_code == 200
+    assert db.session.execute(db.select(User).where(User.username == "intruder")).scalar_one_or_none() is None
 
 
 def test_unit_parent_filter_and_search_respect_scope(ctx, login_as):

@@ -75,6 +75,14 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
         obj = super().get_one(pk)
         return obj if obj is not None and access.in_scope(current_user, obj) else None
 
+    def get_list(self, term, offset=0, limit=10):
+        limit = max(1, min(int(limit or 10), 50))  # a typed ?limit= never dumps the table
+        if not hasattr(self.model, "search_text"):
+            return super().get_list(term, offset, limit)
+        query = self.get_query().filter(self.model.search_text.like(like_pattern(term or ""), escape="\\"))
+        order = self.order_by if self.order_by is not None else getattr(self.model, "path", self.model.id)
+        return query.order_by(order).offset(offset or 0).limit(limit).all()
+
 
 def _date_formatter(view, value, name=None):  # noqa: ARG001
     return formatting.format_date(value)
@@ -227,6 +235,8 @@ class ScopedModelView(ModelView):
         for field in form:
             if isinstance(field, (QuerySelectField, QuerySelectMultipleField)) and field.query_factory:
                 field.query = _scoped_query_for(field.query_factory())
+                if not field.blank_text:
+                    field.blank_text = "— Chọn —"
         return form
 
     def create_form(self, obj=None):

@@ -36,6 +36,8 @@ class UserView(ScopedModelView):
     ]
     form_columns = ["username", "full_name", "email", "phone", "unit", "roles", "active", "new_password"]
     form_extra_fields = {"new_password": PasswordField("Mật khẩu mới")}
+    form_ajax_refs = {"unit": {"fields": ["search_text"], "placeholder": "Gõ tên hoặc mã đơn vị (không cần dấu)",
+                               "minimum_input_length": 0}}
     form_args = {
         "username": {"validators": [DataRequired(), Length(max=64),
                                     Regexp(r"^[A-Za-z0-9._-]+$", message="Chỉ dùng chữ không dấu, số, dấu chấm, gạch.")]},
