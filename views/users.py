@@ -46,6 +46,7 @@ class UserView(ScopedModelView):
         "phone": {"validators": [Optional(), Length(max=20)]},
         "unit": {"validators": [DataRequired()]},
     }
+    form_widget_args = {"new_password": {"autocomplete": "new-password"}}
     export_title = "DANH SÁCH NGƯỜI DÙNG"
 
     def _rescope_fields(self, form):
