@@ -382,3 +382,26 @@ def mark_opened(*, user: User, campaign: Campaign, now: datetime | None = None) 
         execution_options={"synchronize_session": False},
     )
     return result.rowcount == 1
+
+
+def sync_participating_units(*, actor: User, campaign: Campaign, pairs: list[tuple[Unit, CampaignRole]]) -> None:
+    """Make the participating units exactly `pairs` (from the edit form): add, re-role, remove. Audited."""
+    _require_manage(actor, campaign)
+    wanted = {}
+    for unit, role in pairs:
+        if unit.id in wanted:
+            raise CampaignError(f"Đơn vị “{unit.name}” được chọn hai lần.")
+        wanted[unit.id] = (unit, role)
+    for cu in list(campaign.units):
+        if cu.unit_id not in wanted:
+            remove_participating_unit(actor=actor, campaign=campaign, campaign_unit=cu)
+            campaign.units.remove(cu) if cu in campaign.units else None
+        else:
+            _, role = wanted.pop(cu.unit_id)
+            if cu.role_id != role.id:
+                audit.record(actor, campaign, "campaign.update",
+                             details={"unit": cu.unit.code, "role": [cu.role.name, role.name]})
+                cu.role = role
+    for unit, role in wanted.values():
+        add_participating_unit(actor=actor, campaign=campaign, unit=unit, role=role)
+    db.session.flush()
