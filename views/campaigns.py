@@ -218,7 +218,8 @@ class LaunchedCampaignView(CampaignListBase):
     # ------------------------------------------------------------- bulk actions
 
     def _selected(self, ids):
-        return get_query_for_ids(self.get_query(), self.model, ids).all()
+        # Flask-Admin passes the ids as strings: PostgreSQL refuses integer = varchar.
+        return get_query_for_ids(self.get_query(), self.model, [int(i) for i in ids if str(i).isdigit()]).all()
 
     @action("launch", "Phát động", "Phát động các phong trào đã chọn xuống đơn vị tham gia?")
     def action_launch(self, ids):
