@@ -1,12 +1,11 @@
 """Forms of the campaigns workflow (Phong trào): campaign, participant row, reason, import."""
 from flask_wtf.file import FileField
-from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from adminapp import labels
 from forms.auth import VnForm
-
 
 
 def _choices(mapping: dict) -> list[SelectChoice]:

@@ -13,7 +13,9 @@ from flask import abort, after_this_request, current_app, flash, redirect, reque
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
+from sqlalchemy.orm.exc import StaleDataError
 
 from adminapp import access, formatting, labels
 from adminapp.exports import registrations as reg_export
@@ -25,10 +27,11 @@ from adminapp.workflow import campaigns as svc
 from adminapp.workflow import registrations as regsvc
 from forms.campaigns import ImportForm, LinkForm, ParticipantForm
 from models import Campaign, CampaignAttachment, CampaignLink, CampaignUnit, Participant, Registration, Unit
+from views.base import CONFLICT_MESSAGE
 
 TABS = [("all", "Tổng hợp"), ("not_sent", "Chưa gửi"), ("pending", "Chờ duyệt"), ("rejected", "Từ chối"),
         ("approved", "Đã duyệt")]
-SERVICE_ERRORS = (svc.CampaignError, access.PermissionDenied)
+SERVICE_ERRORS = (svc.CampaignError, access.PermissionDenied, StaleDataError, IntegrityError)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -42,9 +45,14 @@ def _scoped_one(model, obj_id, *options):
     return obj
 
 
+def _message(exc) -> str:
+    """Vietnamese text of a refused operation; a concurrent edit (version or unique clash) reads as a conflict."""
+    return getattr(exc, "message", None) or CONFLICT_MESSAGE
+
+
 def _fail(exc) -> None:
     db.session.rollback()
-    flash(exc.message, "error")
+    flash(_message(exc), "error")
 
 
 def _send_temp(writer, suffix: str, mimetype: str, name: str):
@@ -392,7 +400,7 @@ class CampaignPages(BaseView):
         except SERVICE_ERRORS as exc:
             db.session.rollback()
             return self._render_registration(self._registration(registration_id), 400,
-                                             import_errors=getattr(exc, "errors", [exc.message]))
+                                             import_errors=getattr(exc, "errors", [_message(exc)]))
         return redirect(url_for("campaign.registration", registration_id=reg.id))
 
     @expose("/import-template.xlsx")

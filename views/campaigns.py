@@ -14,7 +14,8 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, DateBetweenFilter, 
 from flask_admin.contrib.sqla.tools import get_query_for_ids
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from adminapp import access, formatting, labels
@@ -307,6 +308,20 @@ class RegistrationView(ScopedModelView):
         return super().get_count_query().filter(Registration.campaign.has(Campaign.status != "draft"))
 
 
+class CampaignRoleView(ScopedModelView):
+    """Vai trò của đơn vị trong phong trào: data, editable (deactivated, never deleted)."""
+
+    view_permission = "campaign.view"
+    create_permission = edit_permission = "role.manage"
+    delete_permission = None
+    can_view_details = False
+    column_list = ["name", "code", "sort_order", "active"]
+    column_labels = {"name": "Tên vai trò", "code": "Mã", "sort_order": "Thứ tự", "active": "Đang dùng"}
+    column_default_sort = "sort_order"
+    form_columns = ["name", "code", "sort_order", "active"]
+    export_title = "VAI TRÒ CỦA ĐƠN VỊ TRONG PHONG TRÀO"
+
+
 # --------------------------------------------------------------------------- the campaign form
 
 
@@ -353,6 +368,7 @@ def campaign_form_page(view, campaign: Campaign | None):
             form.for_individuals.data = True
         else:
             form.version.data = str(campaign.version)
+    is_new = campaign is None
     errors: list[str] = []
     raw_rows = [(str(cu.unit_id), str(cu.role_id)) for cu in campaign.units] if campaign is not None else []
     if request.method == "POST":
@@ -376,11 +392,11 @@ def campaign_form_page(view, campaign: Campaign | None):
             except (svc.CampaignError, access.PermissionDenied) as exc:
                 db.session.rollback()
                 errors = getattr(exc, "errors", [exc.message])
-            except StaleDataError:
+            except (StaleDataError, IntegrityError):
                 db.session.rollback()
                 errors = [CONFLICT_MESSAGE]
-            if campaign is not None and campaign.id is None:
-                campaign = None
+            if is_new:
+                campaign = None  # the rolled-back draft does not exist
         else:
             errors = errors + [f"{form[name].label.text}: {msg}" for name, msgs in form.errors.items()
                                for msg in msgs]
@@ -405,8 +421,9 @@ def register(admin) -> None:
                                         category=CATEGORY))
     admin.add_view(RegistrationView(Registration, name="Danh sách đăng ký", endpoint="registrations",
                                     category=CATEGORY))
+    admin.add_view(CampaignRoleView(CampaignRole, name="Vai trò đơn vị trong phong trào", endpoint="campaign_roles",
+                                    category=CATEGORY))
     admin.add_view(CampaignPages(name="Phong trào thi đua", endpoint="campaign", url="/admin/campaign"))
     register_panels()
 
 
-__all__ = ["register", "CampaignRole", "and_"]

@@ -26,7 +26,7 @@ def template_bytes() -> bytes:
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet("Danh sách")
     head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9E1F2", "text_wrap": True})
-    for c, (h, w) in enumerate(zip(HEADERS, [22, 36, 12, 28, 40])):
+    for c, (h, w) in enumerate(zip(HEADERS, [22, 36, 12, 28, 40], strict=True)):
         ws.write_string(0, c, h, head)
         ws.set_column(c, c, w)
     ws.data_validation(1, 0, MAX_ROWS, 0, {"validate": "list", "source": list(labels.PARTICIPANT_KINDS.values())})
