@@ -95,3 +95,35 @@ def test_dashboard_panels(make_campaign, registration_of, fill, login_as, user):
     html = page(province, "/admin/")
     assert "Danh sách đăng ký chờ tôi duyệt" in html and f"/admin/campaign/{c.id}/registrations?tab=pending" in html
     assert "<svg" in html and "Chờ duyệt: 1" in html and "cdn" not in html.lower()
+
+
+def _statements(client, url):
+    from sqlalchemy import event
+
+    count = [0]
+
+    def _count(*args, **kwargs):
+        count[0] += 1
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        page(client, url)  # warm up: the tests share one session, whose identity map caches the user's rows
+        count[0] = 0
+        page(client, url)
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
+    return count[0]
+
+
+def test_lists_do_not_query_per_row(make_campaign, login_as):
+    for i in range(2):
+        make_campaign(name=f"Phong trào số {i}")
+    province, district = login_as("hanoi.officer"), login_as("hoankiem.officer")
+    few = (_statements(province, "/admin/campaigns/"), _statements(district, "/admin/received_campaigns/"),
+           _statements(province, "/admin/registrations/"))
+    for i in range(2, 8):
+        make_campaign(name=f"Phong trào số {i}")
+    many = (_statements(province, "/admin/campaigns/"), _statements(district, "/admin/received_campaigns/"),
+            _statements(province, "/admin/registrations/"))
+    assert many == few

@@ -205,3 +205,21 @@ def test_edit_save_and_launch(login_as, unit):
         "unit_id": [str(unit("01-002").id), str(unit("01-002-01").id)],
         "role_id": [str(svc.default_role().id)] * 2, "submit": "save"})
     assert r.status_code == 400 and "vừa được người khác sửa" in r.get_data(as_text=True)
+
+
+def test_district_launches_and_receives(make_campaign, login_as):
+    make_campaign()  # Hà Nội -> Hoàn Kiếm, Ba Đình
+    own = make_campaign(actor="hoankiem.officer", units=("01-002-01",), name="Phong trào của quận Hoàn Kiếm",
+                        launch_level="district")
+    hoankiem = login_as("hoankiem.officer")
+    launched = page(hoankiem, "/admin/campaigns/")
+    received = page(hoankiem, "/admin/received_campaigns/")
+    assert "Phong trào của quận Hoàn Kiếm" in launched and SEED_NAME not in launched
+    assert SEED_NAME in received and "Phong trào của quận Hoàn Kiếm" not in received
+    cdcs = login_as("cdcs.officer")
+    assert "Phong trào của quận Hoàn Kiếm" in page(cdcs, "/admin/received_campaigns/")
+    # the province sees its district's launched campaign (a record of a unit below it), read-only
+    province = login_as("hanoi.officer")
+    html = page(province, f"/admin/campaign/{own.id}/")
+    assert "Phong trào của quận Hoàn Kiếm" in html and "Kết thúc</button>" not in html
+    assert province.get(f"/admin/campaigns/edit/?id={own.id}").status_code == 404  # not among its launches
