@@ -261,7 +261,8 @@ class CampaignPages(BaseView):
             flash("Chưa chọn danh sách nào.", "warning")
             return redirect(back)
         try:
-            result = regsvc.apply_bulk(current_user, ids, action, request.form.get("reason"))
+            result = regsvc.apply_bulk(current_user, ids, action, request.form.get("reason"),
+                                       campaign_id=campaign.id)
             db.session.commit()
             flash(result.message(regsvc.BULK_VERBS[action]), "success" if not result.skipped else "warning")
         except SERVICE_ERRORS as exc:

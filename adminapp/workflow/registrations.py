@@ -118,13 +118,18 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
 
 
 def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str | None = None, *,
-               now: datetime | None = None) -> BulkResult:
-    """The same move on many rows: each changes or is skipped with its Vietnamese reason."""
+               campaign_id: int | None = None, now: datetime | None = None) -> BulkResult:
+    """The same move on many rows (of one campaign if `campaign_id` is given): each changes or is skipped
+    with its Vietnamese reason."""
     result = BulkResult()
     if action in REASON_REQUIRED and not (reason or "").strip():
         raise TransitionError(f"Vui lòng nhập lý do {labels.REGISTRATION_ACTIONS[action].lower()}.")
     for rid in dict.fromkeys(registration_ids):
         try:
+            if campaign_id is not None:
+                owner = db.session.execute(select(Registration.campaign_id).where(Registration.id == rid)).scalar()
+                if owner != campaign_id:
+                    raise RegistrationNotFound()
             apply(user, rid, action, reason, now=now)
             result.changed.append(rid)
         except (CampaignError, access.PermissionDenied) as exc:
