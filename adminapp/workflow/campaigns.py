@@ -153,9 +153,10 @@ def create_campaign(*, actor: User, units: list[tuple[Unit, CampaignRole]] | Non
                         status="draft", **clean)
     db.session.add(campaign)
     db.session.flush()
-    audit.record(actor, campaign, "campaign.create", None, "draft", details={"name": campaign.name})
     for unit, role in units or []:
         _add_unit(actor, campaign, unit, role, audited=False)
+    audit.record(actor, campaign, "campaign.create", None, "draft",
+                 details={"name": campaign.name, "units": [[u.code, r.name] for u, r in units or []]})
     return campaign
 
 

@@ -223,3 +223,36 @@ def test_district_launches_and_receives(make_campaign, login_as):
     html = page(province, f"/admin/campaign/{own.id}/")
     assert "Phong trào của quận Hoàn Kiếm" in html and "Kết thúc</button>" not in html
     assert province.get(f"/admin/campaigns/edit/?id={own.id}").status_code == 404  # not among its launches
+
+
+def test_garbage_requests_never_500(launched, login_as, registration_of):
+    from tests.conftest import csrf_from
+
+    c = login_as("hanoi.officer")
+    reg = registration_of(launched, "01-002")
+    for url in ("/admin/campaigns/edit/?id=abc", "/admin/campaign/999999/", "/admin/campaign/attachment/999999",
+                f"/admin/campaign/{launched.id}/registrations?tab=zzz&role=abc&q=%25_%5C",
+                f"/admin/campaign/{launched.id}/consolidated/pdf", f"/admin/campaign/{launched.id}/registrations/export/x",
+                "/admin/campaigns/?flt0_4=abcd", "/admin/campaigns/?flt0_5=xx+to+yy", "/admin/received_campaigns/?flt0_7=9"):
+        assert c.get(url).status_code < 500, url
+    token = csrf_from(page(c, f"/admin/campaign/{launched.id}/"))
+    posts = [
+        (f"/admin/campaign/{launched.id}/registrations/action", {"action": "approve", "rowid": ["x", "-1", "99999"]}),
+        (f"/admin/campaign/{launched.id}/units/add", {"unit_id": "abc", "role_id": "x"}),
+        (f"/admin/campaign/{launched.id}/units/999999/remove", {}),
+        (f"/admin/campaign/registration/{reg.id}/action", {"action": "reject", "reason": "x" * 5000}),
+        (f"/admin/campaign/registration/{reg.id}/participants/999/remove", {}),
+        ("/admin/campaigns/new/", {"name": "x", "start_date": "30/02/2021", "end_date": "abc", "kind": "zzz",
+                                   "launch_level": "zzz", "unit_id": ["abc", ""], "role_id": ["1"], "version": "v"}),
+        (f"/admin/campaigns/edit/?id={launched.id}", {"name": "", "version": "abc", "unit_id": ["999999"],
+                                                      "role_id": ["999999"]}),
+        ("/admin/campaigns/action/", {"action": "launch", "rowid": ["abc", str(launched.id)]}),
+    ]
+    for url, data in posts:
+        r = c.post(url, data=dict(data, csrf_token=token))
+        assert r.status_code < 500, (url, r.status_code)
+    district = login_as("hoankiem.officer")
+    token = csrf_from(page(district, f"/admin/campaign/registration/{reg.id}"))
+    for data in ({"kind": "robot", "full_name": "A"}, {"kind": "individual", "full_name": "B", "birth_year": "1e5"}):
+        r = district.post(f"/admin/campaign/registration/{reg.id}/participants/add", data=dict(data, csrf_token=token))
+        assert r.status_code == 400
