@@ -12,6 +12,8 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -42,6 +44,28 @@ def pytest_report_header(config):  # noqa: ARG001
     return f"database backends: {', '.join(BACKENDS)}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context (own `g`, own db session), as in production.
+
+    Flask reuses an already pushed app context for a request; the `ctx` fixture
+    keeps one pushed for the test's own database work, so without this the
+    requests would share `g` (Flask-Login's cached user, CSRF flags) and the
+    test's session. After each request the test's session is expired so it
+    reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            if _cv_app.get(None) is not None:
+                from adminapp.extensions import db
+
+                db.session.expire_all()
+
+
 def make_app(backend: str, tmp_path_factory, extra: dict | None = None):
     from adminapp import create_app
 
@@ -64,6 +88,7 @@ def make_app(backend: str, tmp_path_factory, extra: dict | None = None):
     cfg["INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
     cfg.update(extra or {})
     app = create_app(cfg)
+    app.test_client_class = IsolatedClient
     return app, schema
 
 
