@@ -212,7 +212,7 @@ def submit_initiative(programme: Programme, data: dict, *, now: datetime | None 
     benefit = _as_int(data.get("benefit_value"), errors, "benefit_value",
                       "Giá trị làm lợi phải là số tiền (đồng), ví dụ 150000000.")
     if benefit is not None and not (0 <= benefit <= MAX_BENEFIT):
-        errors["benefit_value"] = "Giá trị làm lợi không hợp lệ."
+        errors["benefit_value"] = "Giá trị làm lợi phải là số tiền từ 0 đồng trở lên."
 
     if errors:
         raise InvalidSubmission(errors)
