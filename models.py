@@ -229,6 +229,10 @@ class Programme(SearchableMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    def refresh_search_text(self) -> None:
+        super().refresh_search_text()
+        self.search_text = self.search_text[:700]  # folding can lengthen text (e.g. CJK)
+
     def __str__(self) -> str:
         return self.name
 
@@ -313,6 +317,10 @@ class Initiative(SearchableMixin, db.Model):
         db.Index("ix_initiative_programme_status", "programme_id", "status"),
         db.Index("ix_initiative_programme_phone", "programme_id", "phone"),
     )
+
+    def refresh_search_text(self) -> None:
+        super().refresh_search_text()
+        self.search_text = self.search_text[:700]  # folding can lengthen text (e.g. CJK)
 
     def __str__(self) -> str:
         return f"{self.tracking_code} – {self.title}"

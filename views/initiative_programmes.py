@@ -42,6 +42,7 @@ class ProgrammeView(ScopedModelView):
     delete_permission = None  # a programme others submitted to is archived (status), never deleted
     audit_object_type = "programme"
     can_view_details = False
+    extra_css = ["/static/initiatives.css"]
 
     column_list = ["name", "owner_unit", "submission_opens", "submission_closes", "dossier_deadline", "status"]
     column_export_list = ["name", "slug", "owner_unit", "submission_opens", "submission_closes",

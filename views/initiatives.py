@@ -70,6 +70,7 @@ class InitiativeView(ScopedModelView):
     delete_permission = None
     audit_object_type = "initiative"
 
+    extra_css = ["/static/initiatives.css"]
     list_template = "initiatives/list.html"
     details_template = "initiatives/details.html"
     column_list = ["tracking_code", "title", "author_name", "unit", "holder_unit", "field", "group", "status",

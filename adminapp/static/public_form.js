@@ -21,6 +21,7 @@
       counter.textContent = "Đã nhập " + value.length + "/" + limit + " ký tự" +
         (value.length >= limit ? " – đã đạt giới hạn" : " (còn " + (limit - value.length) + ")");
       counter.classList.toggle("counter-full", value.length >= limit);
+      counter.classList.toggle("text-muted", value.length < limit);
     };
     area.addEventListener("input", update);
     update();
@@ -43,7 +44,8 @@
         opt.hidden = !match;
         if (match && !first) { first = opt; }
       });
-      if (term && first && level1.selectedOptions[0] && level1.selectedOptions[0].hidden) {
+      var current = level1.selectedOptions[0];
+      if (term && first && (!current || !current.value || current.hidden)) {
         level1.value = first.value;
         loadSubUnits();
       }

@@ -79,6 +79,8 @@ def validate_settings(programme: Programme) -> None:
     fields = [f.strip() for f in (programme.fields or []) if f and f.strip()]
     if not fields:
         raise ProgrammeError("Cần ít nhất một lĩnh vực.")
+    if any(len(f) > 255 for f in fields):
+        raise ProgrammeError("Tên mỗi lĩnh vực không được dài quá 255 ký tự.")
     programme.fields = list(dict.fromkeys(fields))
     if programme.status not in labels.PROGRAMME_STATUSES:
         raise ProgrammeError("Trạng thái chương trình không hợp lệ.")

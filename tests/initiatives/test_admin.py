@@ -263,3 +263,16 @@ def test_officer_creates_programme_with_default_quotas(ctx, login_as, unit):
                                                             version_token=str(p.version)))
     db.session.expire_all()
     assert db.session.get(Programme, p.id).name == data["name"]
+
+
+def test_text_is_escaped_in_officer_pages(ctx, login_as, programme, submit):
+    ini = submit(title="<script>alert('x')</script>", description="<img src=x onerror=alert(1)>",
+                 author_name="<b>Trần Văn Bê</b>")
+    c = login_as("cdcs.officer")
+    for path in ("/admin/initiatives/", f"/admin/initiatives/details/?id={ini.id}",
+                 f"/admin/programmes/{programme.id}/dossier"):
+        html = c.get(path).get_data(as_text=True)
+        assert "<script>alert('x')" not in html and "<img src=x" not in html and "<b>Trần Văn Bê</b>" not in html
+    assert "&lt;script&gt;" in c.get(f"/admin/initiatives/details/?id={ini.id}").get_data(as_text=True)
+    csv = c.get("/admin/initiatives/export/csv/").get_data(as_text=True)
+    assert "<script>alert('x')</script>" in csv  # data, not markup, in the export
