@@ -9,13 +9,18 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import (BooleanEqualFilter, DateTimeBetweenFilter, FilterEqual, FilterLike,
-                                              IntEqualFilter)
+from flask_admin.contrib.sqla.filters import (
+    BooleanEqualFilter,
+    DateTimeBetweenFilter,
+    FilterEqual,
+    FilterLike,
+    IntEqualFilter,
+)
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from markupsafe import Markup
 
-from adminapp import access, audit, labels
+from adminapp import access, labels
 from adminapp.extensions import db
 from adminapp.formatting import format_vnd
 from adminapp.workflow import initiatives as service
@@ -284,4 +289,3 @@ def _dashboard_panel(user):
     }
 
 
-__all__ = ["InitiativeView", "register", "audit"]

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 
 from adminapp import labels
 from adminapp.extensions import db, limiter

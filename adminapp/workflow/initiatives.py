@@ -20,7 +20,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, audit, clock, labels, phone as phone_mod
+from adminapp import access, audit, clock, labels
+from adminapp import phone as phone_mod
 from adminapp.extensions import db
 from adminapp.text import fold
 from adminapp.workflow import programmes

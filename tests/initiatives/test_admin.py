@@ -153,6 +153,7 @@ def test_seed_programme_end_to_end(client, login_as, unit, programme):
 
 
 def test_dossier_refused_when_late_or_flagged(ctx, login_as, unit, user, programme, submit, allot, act):
+    from adminapp import access
     from adminapp.extensions import db
     from adminapp.workflow import dossiers, initiatives
 
@@ -179,7 +180,7 @@ def test_dossier_refused_when_late_or_flagged(ctx, login_as, unit, user, program
         dossiers.update_dossier(officer, d, letter_number="1", letter_date=None, signer="A", file_name="x.exe",
                                 file_data=b"MZ")
     db.session.rollback()
-    with pytest.raises(Exception):  # another unit cannot edit it
+    with pytest.raises(access.PermissionDenied):  # another unit cannot edit it
         dossiers.update_dossier(user("hoankiem.officer"), d, letter_number="2", letter_date=None, signer="B")
     db.session.rollback()
 

@@ -5,7 +5,6 @@ import pytest
 from freezegun import freeze_time
 
 from tests.conftest import csrf_from
-from tests.initiatives.conftest import IN_WINDOW
 
 URL = "/sang-kien/75-nghin-sang-kien/"
 

@@ -144,6 +144,7 @@ def test_allotment_cannot_exceed_what_was_given(ctx, unit, user, programme, allo
 
 
 def test_review_climbs_the_tree_to_honour(ctx, unit, user, programme, submit, allot, act):
+    from adminapp import access
     from adminapp.extensions import db
     from adminapp.workflow import initiatives, programmes
     from models import AuditEvent
@@ -153,7 +154,7 @@ def test_review_climbs_the_tree_to_honour(ctx, unit, user, programme, submit, al
     ini = submit()
     with pytest.raises(initiatives.TransitionNotAllowed):  # appraisal needs a score or an opinion
         act("cdcs.officer", ini, "appraise")
-    with pytest.raises(Exception):  # the district cannot act on what sits at the grassroots unit
+    with pytest.raises(access.PermissionDenied):  # the district cannot act on what sits at the grassroots unit
         act("hoankiem.officer", ini, "appraise", score=90)
     assert act("cdcs.officer", ini, "appraise", score=85, opinion="Tốt") == "appraised"
     assert act("cdcs.officer", ini, "nominate") == "nominated"
