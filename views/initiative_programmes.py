@@ -123,6 +123,8 @@ class ProgrammeView(ScopedModelView):
     # ----------------------------------------------------------------- helpers
 
     def _programme(self, pid: int) -> Programme:
+        if service.parse_id(pid) is None:
+            abort(404)
         programme = db.session.execute(
             access.scope(current_user, Programme, select(Programme)).where(Programme.id == pid)
         ).scalar_one_or_none()
@@ -135,10 +137,8 @@ class ProgrammeView(ScopedModelView):
         raw = request.args.get("unit")
         if not raw:
             return current_user.unit
-        try:
-            unit = db.session.get(Unit, int(raw))
-        except (TypeError, ValueError):
-            abort(404)
+        unit_id = service.parse_id(raw)
+        unit = db.session.get(Unit, unit_id) if unit_id else None
         if unit is None or not access.unit_in_subtree(current_user, unit):
             abort(404)
         return unit

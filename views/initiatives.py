@@ -133,6 +133,12 @@ class InitiativeView(ScopedModelView):
     ]
     export_title = "DANH SÁCH SÁNG KIẾN"
 
+    def get_one(self, id):
+        # Ids beyond the INTEGER range (typed into a URL) are simply not found.
+        if programme_service.parse_id(id) is None:
+            abort(404)
+        return super().get_one(id)
+
     def _get_filter_groups(self):
         # Flask-Admin caches filter options at start-up; the programme choices depend on the user.
         self._refresh_filters_cache()
@@ -158,7 +164,7 @@ class InitiativeView(ScopedModelView):
     # ----------------------------------------------------------------- bulk actions
 
     def _bulk(self, ids, name):
-        wanted = {int(i) for i in ids if str(i).isdigit()}
+        wanted = {n for n in map(programme_service.parse_id, ids) if n}
         rows = self.get_query().filter(Initiative.id.in_(wanted)).order_by(Initiative.id).all()  # scoped
         kwargs = {}
         try:
@@ -213,7 +219,7 @@ class InitiativeView(ScopedModelView):
     @expose("/act/", methods=["POST"])
     def act_view(self):
         return_url = get_redirect_target() or self.get_url(".index_view")
-        obj = self.get_one(request.form.get("id"))  # scoped: out of scope is 404
+        obj = self.get_one(programme_service.parse_id(request.form.get("id")))  # scoped: out of scope is 404
         name = request.form.get("action")
         if name not in service.ACTION_PERMISSIONS:
             abort(400)
@@ -235,7 +241,7 @@ class InitiativeView(ScopedModelView):
 
     @expose("/flags/", methods=["POST"])
     def flags_view(self):
-        obj = self.get_one(request.form.get("id"))
+        obj = self.get_one(programme_service.parse_id(request.form.get("id")))
         try:
             service.set_flags(current_user, obj, complaint_open=bool(request.form.get("complaint_open")),
                               dispute_open=bool(request.form.get("dispute_open")), reason=request.form.get("note"))

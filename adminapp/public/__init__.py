@@ -35,8 +35,9 @@ def _programme(slug: str) -> Programme:
     return programme
 
 
-def _unit_label(unit: Unit, base: Unit | None = None) -> str:
-    return unit.name
+def _printable(value: str | None) -> str:
+    """Query text without control characters (PostgreSQL refuses NUL in text parameters)."""
+    return "".join(ch for ch in (value or "") if ch.isprintable()).strip()
 
 
 @bp.route("/")
@@ -53,11 +54,8 @@ def _fill_choices(form, programme: Programme) -> None:
     form.level1_unit_id.choices = [("", "— Chọn đơn vị —")] + [(str(u.id), u.name) for u in level1]
     form.field.choices = [("", "— Chọn lĩnh vực —")] + [(f, f) for f in programme.fields or []]
     subs = [("", "— Không chọn (thuộc trực tiếp đơn vị trên) —")]
-    chosen = None
-    try:
-        chosen = db.session.get(Unit, int(form.level1_unit_id.data)) if form.level1_unit_id.data else None
-    except (TypeError, ValueError):
-        chosen = None
+    chosen_id = programmes.parse_id(form.level1_unit_id.data)
+    chosen = db.session.get(Unit, chosen_id) if chosen_id else None
     if chosen is not None and chosen.parent_id == programme.owner_unit_id:
         subs += [(str(u.id), u.name) for u in programmes.sub_units(chosen, limit=500)]
     form.unit_id.choices = subs
@@ -138,14 +136,14 @@ def track(slug):
 def units(slug):
     """Dependent picker: ?parent=<id or code>&q=<text, no diacritics needed> -> [{id, name}] of the programme's tree."""
     programme = _programme(slug)
-    q = (request.args.get("q") or "").strip()[:80]
-    parent_arg = (request.args.get("parent") or "").strip()[:64]
+    q = _printable(request.args.get("q"))[:80]
+    parent_arg = _printable(request.args.get("parent"))[:64]
     if not parent_arg:
         rows = programmes.level1_units(programme, q=q or None, limit=200)
     else:
         parent = db.session.execute(db.select(Unit).where(Unit.code == parent_arg)).scalar_one_or_none()
-        if parent is None and parent_arg.isdigit():
-            parent = db.session.get(Unit, int(parent_arg))
+        if parent is None and programmes.parse_id(parent_arg):
+            parent = db.session.get(Unit, programmes.parse_id(parent_arg))
         if parent is None or parent.parent_id != programme.owner_unit_id or not parent.active:
             return jsonify([])
         rows = programmes.sub_units(parent, q=q or None, limit=100)

@@ -32,6 +32,7 @@ CODE_LENGTH = 10
 MIN_AGE = 15
 MIN_BIRTH_YEAR = 1940
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CODE_RE = re.compile(r"^[A-Z0-9]{1,16}$")
 
 LIMITS = {
     "author_name": 160,
@@ -134,11 +135,8 @@ def _as_int(value, errors: dict, name: str, message: str) -> int | None:
 
 
 def _unit(value) -> Unit | None:
-    try:
-        uid = int(value)
-    except (TypeError, ValueError):
-        return None
-    return db.session.get(Unit, uid)
+    uid = programmes.parse_id(value)
+    return None if uid is None else db.session.get(Unit, uid)
 
 
 def submit_initiative(programme: Programme, data: dict, *, now: datetime | None = None) -> Initiative:
@@ -253,7 +251,7 @@ def closed_message(programme: Programme, state: str) -> str:
 def track(programme: Programme, code: str | None, phone: str | None) -> Initiative | None:
     """The initiative with this code and phone in this programme, else None (never says which part failed)."""
     code = (code or "").strip().upper()
-    if not code or len(code) > 16:
+    if not _CODE_RE.fullmatch(code):
         return None
     try:
         phone = phone_mod.normalise(phone)

@@ -228,6 +228,9 @@ def test_list_filters_and_views_render(ctx, login_as, programme, submit):
     assert ini.tracking_code in c.get(f"/admin/initiatives/?flt0_0={programme.id}").get_data(as_text=True)
     assert ini.tracking_code not in c.get("/admin/initiatives/?flt1_1=honoured").get_data(as_text=True)
     assert c.get("/admin/initiatives/details/?id=abc").status_code == 404
+    assert c.get("/admin/initiatives/details/?id=99999999999999999999").status_code == 404
+    assert c.get(f"/admin/programmes/{programme.id}/summary.xlsx?unit=99999999999999999999").status_code == 404
+    assert c.get("/admin/programmes/99999999999/stats").status_code == 404
     assert login_as("hanoi.viewer").post("/admin/programmes/1/quotas").status_code in (400, 403)
 
 
@@ -277,3 +280,27 @@ def test_text_is_escaped_in_officer_pages(ctx, login_as, programme, submit):
     assert "&lt;script&gt;" in c.get(f"/admin/initiatives/details/?id={ini.id}").get_data(as_text=True)
     csv = c.get("/admin/initiatives/export/csv/").get_data(as_text=True)
     assert "<script>alert('x')</script>" in csv  # data, not markup, in the export
+
+
+@pytest.mark.parametrize("form,status", [
+    ({"id": "abc", "action": "appraise"}, 404),
+    ({"id": "99999999999999999999", "action": "appraise"}, 404),
+    ({"action": "appraise"}, 404),
+    ({"id": "{id}", "action": "explode"}, 400),
+    ({"id": "{id}", "action": "appraise", "score": "abc"}, 302),
+    ({"id": "{id}", "action": "appraise", "score": "101"}, 302),
+    ({"id": "{id}", "action": "appraise", "score": "9" * 40}, 302),
+    ({"id": "{id}", "action": "reject", "reason": ""}, 302),
+    ({"id": "{id}", "action": "honour"}, 302),
+])
+def test_bad_review_requests_never_fail(ctx, login_as, programme, submit, form, status):
+    ini = submit()
+    c = login_as("cdcs.officer")
+    token = csrf_from(c.get(f"/admin/initiatives/details/?id={ini.id}").get_data(as_text=True))
+    data = {k: v.replace("{id}", str(ini.id)) for k, v in form.items()}
+    r = c.post("/admin/initiatives/act/", data={**data, "csrf_token": token})
+    assert r.status_code == status
+    assert status_of(ini.id) == "submitted"
+    bulk_r = c.post("/admin/initiatives/action/", data={"action": form["action"], "rowid": ["x", "99999999999999999999"],
+                                                         "csrf_token": token, "score": form.get("score", "")})
+    assert bulk_r.status_code in (302, 400)
