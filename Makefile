@@ -39,6 +39,11 @@ run: seed
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
+## make bench [N="250000 1000000"]: benchmark against bare Flask-Admin (SQLite; + PostgreSQL if BENCH_DATABASE_URL)
+N ?= 250000 1000000
+bench: install-dev
+	$(BIN)/python -m bench.run --n $(N)
+
 lint: install-dev
 	$(BIN)/ruff check .
 

@@ -175,9 +175,7 @@ def scope_condition(user: User | None, model: type) -> ColumnElement[bool]:
 
 def scope(user: User | None, model: type, query):
     """`query` (ORM Query or Select) restricted to rows of `model` the user may see."""
-    return query.filter(scope_condition(user, model)) if hasattr(query, "filter") else query.where(
-        scope_condition(user, model)
-    )
+    return query.filter(scope_condition(user, model))  # ORM Query and Select both have filter()
 
 
 def in_scope(user: User | None, obj: Any) -> bool:

@@ -1,9 +1,28 @@
 """Flask-Admin views: one module per area, all built on views.base.ScopedModelView."""
 from flask import Flask
 from flask_admin import Admin
+from flask_admin import babel as admin_babel
 from flask_admin.theme import Bootstrap4Theme
 
 from adminapp import translations_path
+
+
+class _ProjectAdminDomain(type(admin_babel.domain)):
+    """Flask-Admin's `admin` domain read from our corrected catalog only.
+
+    Flask-Babel merges catalogs with the later directory winning, and
+    Flask-Admin lists its shipped catalog last, so an override catalog passed
+    as `translations_path` would lose to the mistranslations it corrects.
+    Our catalog is the shipped one with corrections
+    (adminapp/translations/build_admin_catalog.py), so it is used alone.
+    """
+
+    @property
+    def translation_directories(self):
+        return [translations_path()]
+
+
+admin_babel.domain.__class__ = _ProjectAdminDomain
 
 
 def init_admin(app: Flask) -> Admin:
@@ -20,7 +39,6 @@ def init_admin(app: Flask) -> Admin:
         name="Thi đua – Khen thưởng",
         index_view=DashboardView(name="Trang chủ", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/app_base.html", fluid=True),
-        translations_path=translations_path(),
     )
     campaigns.register(admin)
     initiatives.register(admin)

@@ -1,15 +1,14 @@
 """Audit log (Nhật ký thao tác): read-only, append-only, scoped to the actor's unit subtree."""
 from __future__ import annotations
 
-from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, DateBetweenFilter, FilterEqual
+from sqlalchemy import select
 
 from adminapp import labels
+from adminapp.text import like_pattern
 from models import AuditEvent, User
-from sqlalchemy import select
 from views.base import ScopedModelView
 from views.filters import UnitTextFilter
-from adminapp.text import like_pattern
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 
 
 class ActorFilter(BaseSQLAFilter):

@@ -18,13 +18,15 @@ from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin.form import BaseForm
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.form import BaseForm, DatePickerWidget
+from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField
+from wtforms import DateField, HiddenField
 
 from adminapp import access, audit, formatting
 from adminapp.exports import tabular
@@ -73,6 +75,14 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
         obj = super().get_one(pk)
         return obj if obj is not None and access.in_scope(current_user, obj) else None
 
+    def get_list(self, term, offset=0, limit=10):
+        limit = max(1, min(int(limit or 10), 50))  # a typed ?limit= never dumps the table
+        if not hasattr(self.model, "search_text"):
+            return super().get_list(term, offset, limit)
+        query = self.get_query().filter(self.model.search_text.like(like_pattern(term or ""), escape="\\"))
+        order = self.order_by if self.order_by is not None else getattr(self.model, "path", self.model.id)
+        return query.order_by(order).offset(offset or 0).limit(limit).all()
+
 
 def _date_formatter(view, value, name=None):  # noqa: ARG001
     return formatting.format_date(value)
@@ -93,10 +103,27 @@ def _list_formatter(view, values, name=None):  # noqa: ARG001
 TYPE_FORMATTERS = {
     type(None): lambda view, value, name=None: "",
     bool: _bool_formatter,
+    datetime: _datetime_formatter,  # before date: Flask-Admin takes the first isinstance match
     date: _date_formatter,
-    datetime: _datetime_formatter,
     list: _list_formatter,
 }
+
+
+class VietnameseDatePicker(DatePickerWidget):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("data-date-format", "DD/MM/YYYY")
+        kwargs.setdefault("placeholder", "dd/mm/yyyy")
+        return super().__call__(field, **kwargs)
+
+
+class VietnameseModelConverter(AdminModelConverter):
+    """Date fields typed and shown as dd/mm/yyyy (ISO still accepted)."""
+
+    @converts("Date")
+    def convert_date(self, field_args, **extra):  # noqa: ARG002
+        field_args.setdefault("widget", VietnameseDatePicker())
+        field_args.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
+        return DateField(**field_args)
 
 
 class ScopedModelView(ModelView):
@@ -109,6 +136,7 @@ class ScopedModelView(ModelView):
     audit_object_type: str | None = None
 
     form_base_class = AdminForm
+    model_form_converter = VietnameseModelConverter
     page_size = 20
     can_set_page_size = True
     page_size_options = (20, 50, 100)
@@ -207,6 +235,8 @@ class ScopedModelView(ModelView):
         for field in form:
             if isinstance(field, (QuerySelectField, QuerySelectMultipleField)) and field.query_factory:
                 field.query = _scoped_query_for(field.query_factory())
+                if not field.blank_text:
+                    field.blank_text = "— Chọn —"
         return form
 
     def create_form(self, obj=None):

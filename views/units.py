@@ -1,16 +1,16 @@
 """Units (Đơn vị): the directory tree, indented, with its path as breadcrumb."""
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from adminapp import access, directory, labels
 from adminapp.extensions import db
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
 from models import Unit
 from views.base import ScopedModelView
 from views.filters import UnitTextFilter
@@ -73,6 +73,8 @@ class UnitView(ScopedModelView):
         "sort_order": {"validators": [Optional(), NumberRange(min=0, max=1_000_000)]},
     }
     form_widget_args = {"code": {"maxlength": 64}}
+    form_ajax_refs = {"parent": {"fields": ["search_text"], "placeholder": "Gõ tên hoặc mã đơn vị (không cần dấu)",
+                                 "minimum_input_length": 0}}
     export_title = "DANH MỤC ĐƠN VỊ"
 
     def get_list(self, *args, **kwargs):
@@ -85,6 +87,13 @@ class UnitView(ScopedModelView):
                 ).all()
             )
         return count, rows
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET":
+            form.parent.data = current_user.unit
+            form.kind.data = "grassroots"
+        return form
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)

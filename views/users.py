@@ -1,12 +1,12 @@
 """Users (Người dùng): accounts of the user's subtree; roles limited to what the manager holds."""
 from __future__ import annotations
 
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from adminapp import access, accounts
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from models import Role, User
 from views.base import ScopedModelView
 from views.filters import UnitTextFilter
@@ -34,8 +34,10 @@ class UserView(ScopedModelView):
         UnitTextFilter(User.unit_id, "Đơn vị"),
         BooleanEqualFilter(User.active, "Đang hoạt động"),
     ]
-    form_columns = ["username", "full_name", "email", "phone", "unit", "roles", "active"]
+    form_columns = ["username", "full_name", "email", "phone", "unit", "roles", "active", "new_password"]
     form_extra_fields = {"new_password": PasswordField("Mật khẩu mới")}
+    form_ajax_refs = {"unit": {"fields": ["search_text"], "placeholder": "Gõ tên hoặc mã đơn vị (không cần dấu)",
+                               "minimum_input_length": 0}}
     form_args = {
         "username": {"validators": [DataRequired(), Length(max=64),
                                     Regexp(r"^[A-Za-z0-9._-]+$", message="Chỉ dùng chữ không dấu, số, dấu chấm, gạch.")]},
@@ -44,6 +46,7 @@ class UserView(ScopedModelView):
         "phone": {"validators": [Optional(), Length(max=20)]},
         "unit": {"validators": [DataRequired()]},
     }
+    form_widget_args = {"new_password": {"autocomplete": "new-password"}}
     export_title = "DANH SÁCH NGƯỜI DÙNG"
 
     def _rescope_fields(self, form):

@@ -48,6 +48,7 @@ FIXES = {
     "Key": "Khóa",
     "Export type \"%(type)s\" is not supported.": "Không hỗ trợ xuất định dạng \"%(type)s\".",
 }
+PAGE_SIZES = (5, 10, 20, 50, 100, 200)
 PLURAL_FIXES = {
     "Record was successfully deleted.": ("Đã xóa %(count)s bản ghi.",),
 }
@@ -62,6 +63,9 @@ def main() -> None:
             message.string = FIXES[key]
         elif key in PLURAL_FIXES:
             message.string = PLURAL_FIXES[key]
+    # The page-size menu builds its msgids from the option ("20 item" / "20 items").
+    for n in PAGE_SIZES:
+        catalog.add((f"{n} item", f"{n} items"), (f"{n} dòng",))
     HERE.mkdir(parents=True, exist_ok=True)
     with (HERE / "admin.po").open("wb") as fh:
         write_po(fh, catalog)

@@ -1,0 +1,92 @@
+"""Realistic national data for the benchmark, written with bulk inserts (COPY on PostgreSQL).
+
+The unit tree: the Confederation, its level-1 units (reference data), then
+district-level unions and grassroots unions under them, spread unevenly (big
+provinces hold more), about 11,000 units over 4 levels by default.
+"""
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Iterator
+
+import click
+import sqlalchemy as sa
+
+from adminapp.extensions import db
+from adminapp.text import fold
+from models import Unit, utcnow
+
+NOW = utcnow()
+
+BIG = {"01": 6, "79": 6, "40": 4, "38": 4, "31": 3, "74": 3, "75": 3}  # weight of big provinces
+
+DISTRICT_WORDS = ["Quận", "Huyện", "Thị xã", "Thành phố"]
+PLACE_WORDS = ["Hoàn Kiếm", "Ba Đình", "Đống Đa", "Cầu Giấy", "Hải Châu", "Ninh Kiều", "Thủ Đức", "Nghi Lộc",
+               "Diễn Châu", "Quỳnh Lưu", "Yên Thành", "Đô Lương", "Thanh Chương", "Hưng Nguyên", "Cửa Lò"]
+ORG_WORDS = ["Công ty Cổ phần", "Công ty TNHH", "Trường THPT", "Trường Tiểu học", "Bệnh viện", "Ủy ban nhân dân",
+             "Nhà máy", "Xí nghiệp", "Trung tâm Y tế", "Hợp tác xã"]
+ORG_NAMES = ["Điện lực", "Dệt may Thành Công", "Nhựa Tiền Phong", "Thép Việt Đức", "Đường sắt", "Xi măng Hoàng Thạch",
+             "Cao su Đồng Phú", "Thủy sản Minh Phú", "Bia Sài Gòn", "Giấy Bãi Bằng", "Trần Phú", "Nguyễn Huệ",
+             "Lê Lợi", "Hữu nghị Việt Đức", "Bạch Mai", "Chợ Rẫy"]
+
+
+def copy_rows(table: sa.Table, columns: list[str], rows: list[tuple]) -> None:
+    """Bulk insert: COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as cp:
+            for row in rows:
+                cp.write_row(row)
+    else:
+        conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def _unit_rows(parent: Unit, count: int, level_kind: str, rnd: random.Random, start_id: int) -> Iterator[tuple]:
+    for i in range(count):
+        # "H" marks generated districts so codes never meet the demo data's (01-002 …)
+        code = f"{parent.code}-H{i + 1:03d}" if level_kind == "district_union" else f"{parent.code}-{i + 1:03d}"
+        if level_kind == "district_union":
+            name = f"Liên đoàn Lao động {rnd.choice(DISTRICT_WORDS).lower()} {rnd.choice(PLACE_WORDS)} {i + 1}"
+        else:
+            name = f"Công đoàn cơ sở {rnd.choice(ORG_WORDS)} {rnd.choice(ORG_NAMES)} {i + 1}"
+        yield (start_id + i, code, name, None, parent.level + 1, level_kind, parent.id, f"{parent.path}{code}/",
+               True, i, None, fold(f"{code} {name}"), 1, NOW)
+
+
+def generate_units(target: int = 11_000, seed: int = 7) -> int:
+    """Add district and grassroots unions under every level-1 unit until about `target` units exist."""
+    rnd = random.Random(seed)
+    level1 = db.session.execute(db.select(Unit).where(Unit.level == 1).order_by(Unit.id)).scalars().all()
+    existing = db.session.execute(db.select(sa.func.count()).select_from(Unit)).scalar_one()
+    next_id = (db.session.execute(db.select(sa.func.max(Unit.id))).scalar_one() or 0) + 1
+    weights = [BIG.get(u.code, 1) for u in level1]
+    total_w = sum(weights)
+    remaining = max(0, target - existing)
+    cols = ["id", "code", "name", "short_name", "level", "kind", "parent_id", "path", "active", "sort_order",
+            "default_quota", "search_text", "version", "created_at"]
+    table = Unit.__table__
+    created = 0
+    with click.progressbar(list(zip(level1, weights, strict=True)), label="Đơn vị", file=None) as bar:
+        for unit, w in bar:
+            share = remaining * w // total_w
+            districts = max(1, share // 12)
+            drows = list(_unit_rows(unit, districts, "district_union", rnd, next_id))
+            next_id += len(drows)
+            copy_rows(table, cols, drows)
+            created += len(drows)
+            per_district = max(1, (share - districts) // districts)
+            for d in drows:
+                parent = Unit(id=d[0], code=d[1], level=d[4], path=d[7])
+                grows = list(_unit_rows(parent, per_district, "grassroots", rnd, next_id))
+                next_id += len(grows)
+                copy_rows(table, cols, grows)
+                created += len(grows)
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT setval(pg_get_serial_sequence('unit', 'id'), (SELECT max(id) FROM unit))"))
+    db.session.commit()
+    return created

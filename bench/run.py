@@ -1,0 +1,198 @@
+"""`make bench`: our scoped views against a bare Flask-Admin 2.2 ModelView, same process, same data.
+
+Every figure is measured in the same run for ours and for the named baseline
+(at least 20 requests each, after a warm-up), and printed as
+``name value baseline ratio`` (median milliseconds, or a count), with
+min–max; the same goes to bench/results/<timestamp>.json.
+
+    make bench            # default sizes
+    make bench N=20000    # quick check
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test make bench
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_admin import Admin, AdminIndexView
+from flask_admin.contrib.sqla import ModelView
+
+RESULTS = Path(__file__).parent / "results"
+REPEAT = int(os.environ.get("BENCH_REPEAT", 20))
+
+
+class Bench:
+    def __init__(self, app, label: str):
+        self.app = app
+        self.label = label
+        self.rows: list[dict] = []
+        self.statements = 0
+        from adminapp.extensions import db
+
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args, **kwargs):  # noqa: ARG002
+        self.statements += 1
+
+    def client(self, username: str | None):
+        from tests.conftest import Auth, IsolatedClient
+
+        self.app.test_client_class = IsolatedClient
+        c = self.app.test_client()
+        if username:
+            assert Auth(c).login(username).status_code == 302, username
+        return c
+
+    def time_get(self, client, url: str) -> list[float]:
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.status_code)
+        times = []
+        for _ in range(REPEAT):
+            t0 = time.perf_counter()
+            r = client.get(url)
+            r.get_data()
+            times.append((time.perf_counter() - t0) * 1000)
+            assert r.status_code == 200
+        return times
+
+    def count_statements(self, client, url: str) -> int:
+        client.get(url)
+        self.statements = 0
+        client.get(url)
+        return self.statements
+
+    def record(self, name: str, ours, base, unit: str = "ms", baseline_name: str = "bare Flask-Admin"):
+        if isinstance(ours, list):
+            row = {"name": name, "value": statistics.median(ours), "min": min(ours), "max": max(ours),
+                   "baseline": statistics.median(base), "baseline_min": min(base), "baseline_max": max(base)}
+        else:
+            row = {"name": name, "value": ours, "baseline": base}
+        row["ratio"] = row["value"] / row["baseline"] if row["baseline"] else None
+        row.update(unit=unit, baseline_name=baseline_name, db=self.label)
+        self.rows.append(row)
+        extra = f" ({row['min']:.1f}–{row['max']:.1f} vs {row['baseline_min']:.1f}–{row['baseline_max']:.1f})" \
+            if "min" in row else ""
+        ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "n/a"
+        print(f"{name} {row['value']:.1f} {row['baseline']:.1f} {ratio}  [{unit}, {self.label}]{extra}", flush=True)
+
+
+def add_bare_admin(app):
+    """The baseline: bare Flask-Admin ModelViews, default settings, no scoping."""
+    from adminapp.extensions import db
+    from models import Unit, User
+
+    bare = Admin(app, name="bare", url="/bare", endpoint="bare",
+                 index_view=AdminIndexView(url="/bare", endpoint="bare"))
+
+    class BareUnit(ModelView):
+        column_searchable_list = ["name"]
+        column_list = ["name", "code", "level", "kind", "parent", "default_quota", "active"]
+
+    class BareUser(ModelView):
+        column_list = ["username", "full_name", "unit", "active", "last_login_at"]
+
+    bare.add_view(BareUnit(Unit, db, endpoint="bare_unit", url="/bare/unit"))
+    bare.add_view(BareUser(User, db, endpoint="bare_user", url="/bare/user"))
+    return bare
+
+
+@contextmanager
+def bench_app(db_url: str | None):
+    from flask_migrate import upgrade
+
+    from adminapp import create_app, demo, reference
+    from adminapp.extensions import db
+
+    tmp = tempfile.mkdtemp()
+    cfg = {"APP_ENV": "testing", "INSTANCE_PATH": tmp}
+    schema = None
+    if db_url:
+        schema = "bench_" + uuid.uuid4().hex[:8]
+        url = db_url.replace("postgresql://", "postgresql+psycopg://")
+        eng = sa.create_engine(url)
+        with eng.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        eng.dispose()
+        cfg.update(SQLALCHEMY_DATABASE_URI=url,
+                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}})
+    else:
+        cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp}/bench.db"
+    app = create_app(cfg)
+    add_bare_admin(app)
+    with app.app_context():
+        upgrade()
+        reference.seed_units()
+        demo.seed_demo()
+        db.session.commit()
+    try:
+        yield app
+    finally:
+        if schema:
+            eng = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+            with eng.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            eng.dispose()
+
+
+def run_units(bench: Bench) -> None:
+    ours_admin = bench.client("admin")
+    province = bench.client("hanoi.officer")
+    grassroots = bench.client("cdcs.officer")
+    bare = bench.client(None)
+    b1 = bench.time_get(bare, "/bare/unit/")
+    bench.record("units_list_page1", bench.time_get(ours_admin, "/admin/units/"), b1)
+    bench.record("units_list_page400", bench.time_get(ours_admin, "/admin/units/?page=400"),
+                 bench.time_get(bare, "/bare/unit/?page=400"))
+    bench.record("units_search_ha_noi", bench.time_get(ours_admin, "/admin/units/?search=ha+noi"),
+                 bench.time_get(bare, "/bare/unit/?search=H%C3%A0+N%E1%BB%99i"))
+    bench.record("units_list_scoped_province", bench.time_get(province, "/admin/units/"), b1)
+    bench.record("units_list_scoped_grassroots", bench.time_get(grassroots, "/admin/units/"), b1)
+    for size in (20, 50, 100):
+        bench.record(f"units_sql_statements_page_size_{size}",
+                     bench.count_statements(ours_admin, f"/admin/units/?page_size={size}"),
+                     bench.count_statements(bare, f"/bare/unit/?page_size={size}"), unit="statements")
+        bench.record(f"users_sql_statements_page_size_{size}",
+                     bench.count_statements(ours_admin, f"/admin/users/?page_size={size}"),
+                     bench.count_statements(bare, f"/bare/user/?page_size={size}"), unit="statements")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, nargs="*", default=[250_000, 1_000_000],
+                        help="rows of the large tables (initiatives, participants)")
+    parser.add_argument("--units", type=int, default=11_000)
+    args = parser.parse_args()
+    db_urls = [None] + ([os.environ["BENCH_DATABASE_URL"]] if os.environ.get("BENCH_DATABASE_URL") else [])
+    all_rows = []
+    for db_url in db_urls:
+        label = "postgresql" if db_url else "sqlite"
+        with bench_app(db_url) as app:
+            from adminapp.extensions import db
+            from bench.generate import generate_units
+
+            with app.app_context():
+                generate_units(args.units)
+                total = db.session.execute(sa.text("SELECT count(*) FROM unit")).scalar_one()
+            print(f"# {label}: {total} units", flush=True)
+            bench = Bench(app, label)
+            run_units(bench)
+            all_rows.extend(bench.rows)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"bench-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(all_rows, ensure_ascii=False, indent=2))
+    print(f"# written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

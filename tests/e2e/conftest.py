@@ -1,0 +1,83 @@
+"""End-to-end fixtures: the real app served on 127.0.0.1, driven by Debian's Chromium.
+
+The browser is /usr/bin/chromium (never downloaded). `.ci/run` installs it when
+missing; on a developer machine without it the browser tests are skipped with
+that reason, but under CI=true a missing browser fails the run.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--no-first-run"]
+
+
+def _require_browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"Chromium not found at {CHROMIUM}: .ci/run must install it (apt-get install chromium)")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium); CI installs it")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {"executable_path": CHROMIUM, "args": LAUNCH_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app under test served by werkzeug in a daemon thread on a free loopback port."""
+    _require_browser()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture()
+def site(ctx, live_server):
+    """Base URL of a server whose database was just reset to reference + demo data."""
+    return live_server
+
+
+class Shots:
+    """Saves one numbered screenshot per step under tests/e2e/artifacts/<test>/."""
+
+    def __init__(self, page, name: str):
+        self.page = page
+        self.dir = ARTIFACTS / re.sub(r"[^\w.-]+", "_", name)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.n = 0
+
+    def __call__(self, step: str, full_page: bool = True):
+        self.n += 1
+        slug = re.sub(r"[^\w-]+", "_", step)
+        self.page.screenshot(path=str(self.dir / f"{self.n:02d}-{slug}.png"), full_page=full_page)
+
+
+@pytest.fixture()
+def shot(page, request):
+    return Shots(page, request.node.name)
+
+
+@pytest.fixture()
+def login_page(page, site):
+    def _login(username: str, password: str = "Demo@2026"):
+        page.goto(site + "/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r".*/admin/.*"))
+        return page
+
+    return _login

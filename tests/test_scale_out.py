@@ -1,0 +1,174 @@
+"""Two app instances (gunicorn) sharing one database and one Redis, nothing else.
+
+A session opened on one instance works on the other (signed cookie, shared
+SECRET_KEY), failed logins counted on both add up (Flask-Limiter on Redis),
+and the audit trail written through both is one trail. On PostgreSQL when
+TEST_DATABASE_URL is set (as in CI), otherwise on one SQLite file.
+"""
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _redis_ok() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(port: int, proc) -> None:
+    for _ in range(100):
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stdout.read().decode(errors="replace"))
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except Exception:  # noqa: BLE001
+            time.sleep(0.1)
+    raise RuntimeError(f"instance on {port} did not start")
+
+
+class Browser:
+    """A cookie-keeping HTTP client that can talk to either instance."""
+
+    def __init__(self):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
+                                                  _NoRedirect())
+
+    def get(self, url):
+        return self._open(urllib.request.Request(url))
+
+    def post(self, url, data: dict):
+        body = urllib.parse.urlencode(data).encode()
+        return self._open(urllib.request.Request(url, data=body, method="POST"))
+
+    def _open(self, req):
+        try:
+            r = self.opener.open(req, timeout=10)
+            return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(errors="replace")
+
+    def login(self, base, username, password):
+        _, html = self.get(base + "/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        return self.post(base + "/login", {"csrf_token": token, "username": username, "password": password})[0]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # noqa: ARG002
+        return None
+
+
+@pytest.fixture(scope="module")
+def two_instances(tmp_path_factory):
+    if not _redis_ok():
+        if IN_CI:
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    pg = os.environ.get("TEST_DATABASE_URL")
+    schema = None
+    if pg:
+        pg = pg.replace("postgresql+psycopg://", "postgresql://")
+        schema = "so_" + uuid.uuid4().hex[:10]
+        engine = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        db_url = pg + ("&" if "?" in pg else "?") + urllib.parse.urlencode({"options": f"-csearch_path={schema}"})
+    else:
+        db_url = f"sqlite:///{tmp_path_factory.mktemp('so')}/shared.db"
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": "shared-secret-" + uuid.uuid4().hex,
+        "DATABASE_URL": db_url,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": "t" + uuid.uuid4().hex[:8],
+        "LOGIN_LIMIT_PER_ACCOUNT": "4 per 10 minutes",
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("inst")),
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    for args in (["db", "upgrade"], ["seed", "units"], ["seed", "demo"]):
+        subprocess.run(flask + args, cwd=ROOT, env=env, check=True, capture_output=True)
+    procs, bases = [], []
+    for _ in range(2):
+        port = _free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        procs.append(proc)
+        _wait(port, proc)
+        bases.append(f"http://127.0.0.1:{port}")
+    yield bases, db_url
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=10)
+    if schema:
+        engine = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def test_session_opened_on_one_instance_works_on_the_other(two_instances):
+    (a, b), _ = two_instances
+    browser = Browser()
+    assert browser.login(a, "hanoi.officer", "Demo@2026") == 302
+    status, html = browser.get(b + "/admin/")
+    assert status == 200 and "Liên đoàn Lao động thành phố Hà Nội" in html
+
+
+def test_failed_logins_add_up_across_instances(two_instances):
+    (a, b), _ = two_instances
+    for base in (a, b, a, b):
+        assert Browser().login(base, "hoankiem.officer", "sai-mat-khau") == 401
+    assert Browser().login(a, "hoankiem.officer", "Demo@2026") == 429
+    assert Browser().login(b, "hoankiem.officer", "Demo@2026") == 429
+
+
+def test_audit_trail_spans_both_instances(two_instances):
+    (a, b), db_url = two_instances
+    Browser().login(a, "vinh.officer", "Demo@2026")
+    Browser().login(b, "vinh.officer", "Demo@2026")
+    admin = Browser()
+    assert admin.login(b, "admin", "Demo@2026") == 302
+    status, html = admin.get(a + "/admin/audit/?search=&page_size=100")
+    assert status == 200
+    assert html.count("Nguyễn Thị Hồng") >= 2  # vinh.officer's two logins, one per instance
+
+
+def test_production_instances_refuse_a_missing_secret(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(APP_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path}/x.db", INSTANCE_PATH=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert r.returncode != 0 and "SECRET_KEY must be set" in r.stderr
