@@ -344,3 +344,160 @@ class Participant(db.Model):
 
 # --------------------------------------------------------------------------- initiatives (issue 4)
 # (models of the initiatives programme go here)
+
+
+class Programme(SearchableMixin, db.Model):
+    """An initiative programme (Chương trình sáng kiến), owned by the unit that launches it.
+
+    Submission dates are calendar dates in Asia/Ho_Chi_Minh: the public form opens
+    at 00:00 of `submission_opens` and closes after 24:00 of `submission_closes`
+    (seed 004: "tự động đóng sau 24h ngày 20/4/2021").
+    """
+
+    __tablename__ = "programme"
+    __search_fields__ = ("name", "slug")
+
+    id = db.Column(db.Integer, primary_key=True)
+    owner_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
+    name = db.Column(db.String(255), nullable=False)
+    slug = db.Column(db.String(80), nullable=False, unique=True)
+    description = db.Column(db.Text)
+    submission_opens = db.Column(db.Date, nullable=False)
+    submission_closes = db.Column(db.Date, nullable=False)
+    application_from = db.Column(db.Date, nullable=False)
+    application_to = db.Column(db.Date, nullable=False)
+    dossier_deadline = db.Column(db.Date)
+    fields = db.Column(db.JSON, nullable=False, default=list)
+    description_limit = db.Column(db.Integer, nullable=False, default=1000)
+    default_quota = db.Column(db.Integer, nullable=False, default=4)
+    status = db.Column(db.String(20), nullable=False, default="published", index=True)
+    search_text = db.Column(db.String(700), nullable=False, default="", index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    owner_unit = db.relationship("Unit")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def refresh_search_text(self) -> None:
+        super().refresh_search_text()
+        self.search_text = self.search_text[:700]  # folding can lengthen text (e.g. CJK)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgrammeQuota(db.Model):
+    """How many initiatives `unit` may nominate upward in `programme`, and how many it has (seed 004 §3).
+
+    `used` moves only through conditional UPDATEs (used < quota), so concurrent
+    nominations can never exceed the quota.
+    """
+
+    __tablename__ = "programme_quota"
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id", ondelete="RESTRICT"), nullable=False)
+    unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
+    quota = db.Column(db.Integer, nullable=False, default=0)
+    used = db.Column(db.Integer, nullable=False, default=0)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    programme = db.relationship("Programme")
+    unit = db.relationship("Unit")
+
+    __table_args__ = (
+        db.UniqueConstraint("programme_id", "unit_id", name="uq_programme_quota_programme_unit"),
+        db.CheckConstraint("used >= 0 AND quota >= 0", name="non_negative"),
+    )
+
+
+class Initiative(SearchableMixin, db.Model):
+    """An initiative (Sáng kiến) submitted on the public form; climbs the unit tree through review.
+
+    `unit` is the unit the author chose (sub-unit, else the level-1 unit);
+    `holder_unit` is the level that currently has it (moves up one level per nomination).
+    """
+
+    __tablename__ = "initiative"
+    __search_fields__ = ("tracking_code", "author_name", "title", "phone")
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id", ondelete="RESTRICT"), nullable=False)
+    tracking_code = db.Column(db.String(16), nullable=False, unique=True)
+    author_name = db.Column(db.String(160), nullable=False)
+    birth_year = db.Column(db.Integer, nullable=False)
+    position = db.Column(db.String(160))
+    phone = db.Column(db.String(20), nullable=False)
+    unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
+    level1_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
+    holder_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False,
+                               index=True)
+    nominated_by_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"))
+    group = db.Column(db.String(20), nullable=False)
+    title = db.Column(db.String(300), nullable=False)
+    title_folded = db.Column(db.String(300), nullable=False)
+    field = db.Column(db.String(255), nullable=False)
+    description = db.Column(db.Text, nullable=False)
+    application_date = db.Column(db.Date, nullable=False)
+    effectiveness = db.Column(db.Text)
+    benefit_value = db.Column(db.BigInteger)
+    scope = db.Column(db.Text)
+    awards = db.Column(db.Text)
+    status = db.Column(db.String(20), nullable=False, default="submitted")
+    score = db.Column(db.Integer)
+    opinion = db.Column(db.Text)
+    reject_reason = db.Column(db.Text)
+    is_duplicate = db.Column(db.Boolean, nullable=False, default=False)
+    complaint_open = db.Column(db.Boolean, nullable=False, default=False)
+    dispute_open = db.Column(db.Boolean, nullable=False, default=False)
+    search_text = db.Column(db.String(700), nullable=False, default="", index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    programme = db.relationship("Programme")
+    unit = db.relationship("Unit", foreign_keys=[unit_id])
+    level1_unit = db.relationship("Unit", foreign_keys=[level1_unit_id])
+    holder_unit = db.relationship("Unit", foreign_keys=[holder_unit_id])
+    nominated_by_unit = db.relationship("Unit", foreign_keys=[nominated_by_unit_id])
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        db.Index("ix_initiative_programme_status", "programme_id", "status"),
+        db.Index("ix_initiative_programme_phone", "programme_id", "phone"),
+    )
+
+    def refresh_search_text(self) -> None:
+        super().refresh_search_text()
+        self.search_text = self.search_text[:700]  # folding can lengthen text (e.g. CJK)
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} – {self.title}"
+
+
+class Dossier(db.Model):
+    """The dossier (hồ sơ xét chọn) a unit sends up for a programme: cover letter + summary table (seed 004 §3)."""
+
+    __tablename__ = "initiative_dossier"
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id", ondelete="RESTRICT"), nullable=False)
+    unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
+    letter_number = db.Column(db.String(64))
+    letter_date = db.Column(db.Date)
+    signer = db.Column(db.String(160))
+    file_name = db.Column(db.String(255))
+    file_mime = db.Column(db.String(127))
+    file_data = db.Column(db.LargeBinary)
+    sent_at = db.Column(db.DateTime)
+    sent_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    programme = db.relationship("Programme")
+    unit = db.relationship("Unit")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (db.UniqueConstraint("programme_id", "unit_id", name="uq_initiative_dossier_programme_unit"),)
+

@@ -324,3 +324,55 @@ def can_submit_registration(user: User | None, reg: Registration) -> bool:
 
 # --------------------------------------------------------------------------- initiatives (issue 4)
 # (scopes and rules of the initiatives programme go here)
+# Rule: an officer sees initiatives filed under a unit of their subtree (which includes
+# everything nominated to their unit, since an initiative only climbs its own unit's
+# ancestors); programmes owned by their unit, an ancestor (launched to them) or a subordinate.
+
+from models import Dossier, Initiative, Programme, ProgrammeQuota  # noqa: E402
+
+
+def ancestor_codes(unit: Unit) -> list[str]:
+    return [c for c in unit.path.strip("/").split("/") if c]
+
+
+def _programme_condition(user: User) -> ColumnElement[bool]:
+    ancestors = select(Unit.id).where(Unit.code.in_(ancestor_codes(user.unit)))
+    return Programme.owner_unit_id.in_(ancestors) | Programme.owner_unit_id.in_(subtree_unit_ids(user))
+
+
+def _programme_predicate(user: User, programme: Programme) -> bool:
+    owner = programme.owner_unit
+    return user.unit.path.startswith(owner.path) or owner.path.startswith(user.unit.path)
+
+
+register_scope(Programme, _programme_condition, _programme_predicate)
+register_scope(
+    Initiative,
+    lambda user: Initiative.unit_id.in_(subtree_unit_ids(user)),
+    lambda user, ini: unit_in_subtree(user, ini.unit),
+)
+register_scope(
+    ProgrammeQuota,
+    lambda user: ProgrammeQuota.unit_id.in_(subtree_unit_ids(user)),
+    lambda user, q: unit_in_subtree(user, q.unit),
+)
+register_scope(
+    Dossier,
+    lambda user: Dossier.unit_id.in_(subtree_unit_ids(user)),
+    lambda user, d: unit_in_subtree(user, d.unit),
+)
+
+
+def can_manage_programme(user: User | None, programme: Programme) -> bool:
+    """Settings of a programme are changed by its owner unit only (programme.manage)."""
+    if not has_permission(user, "programme.manage"):
+        return False
+    return is_global(user) or programme.owner_unit_id == user.unit_id
+
+
+def acts_for(user: User | None, unit_id: int | None) -> bool:
+    """Does `user` act for exactly this unit (a global admin acts for any)?"""
+    if user is None or not permissions_of(user):
+        return False
+    return is_global(user) or (unit_id is not None and user.unit_id == unit_id)
+

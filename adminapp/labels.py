@@ -114,3 +114,65 @@ OBJECT_TYPES.update({
     "campaign": "Phong trào thi đua",
     "registration": "Đăng ký tham gia phong trào",
 })
+
+# initiatives
+INITIATIVE_STATUSES = {
+    "submitted": "Đã nộp",
+    "appraised": "Đã thẩm định",
+    "nominated": "Đề xuất lên cấp trên",
+    "selected": "Đã xét chọn",
+    "honoured": "Được biểu dương",
+    "rejected": "Không đạt",
+}
+
+INITIATIVE_ACTIONS = {
+    "appraise": "Thẩm định",
+    "select": "Xét chọn",
+    "nominate": "Đề xuất lên cấp trên",
+    "withdraw": "Rút đề xuất",
+    "reject": "Không đạt",
+    "honour": "Biểu dương",
+}
+
+INITIATIVE_GROUPS = {
+    "enterprise": "Doanh nghiệp",
+    "administration": "Khối cơ quan (hành chính sự nghiệp)",
+}
+
+# The five fields of seed 004 §3 (offered by default; a programme may change its list).
+DEFAULT_INITIATIVE_FIELDS = [
+    "Sản xuất",
+    "Sản phẩm mới",
+    "An toàn vệ sinh lao động, bảo vệ môi trường",
+    "Cải cách hành chính, xây dựng Đảng và hệ thống chính trị, quản lý, điều hành",
+    "Vì cộng đồng (y tế, giáo dục)",
+]
+
+PROGRAMME_STATUSES = {
+    "draft": "Nháp (chưa công bố)",
+    "published": "Đã công bố",
+    "archived": "Đã lưu trữ",
+}
+
+AUDIT_ACTIONS.update({
+    "programme.create": "Tạo chương trình sáng kiến",
+    "programme.update": "Sửa chương trình sáng kiến",
+    "programme.quota_allot": "Phân bổ chỉ tiêu sáng kiến",
+    "initiative.submit": "Nộp sáng kiến",
+    "initiative.appraise": "Thẩm định sáng kiến",
+    "initiative.select": "Xét chọn sáng kiến",
+    "initiative.nominate": "Đề xuất sáng kiến lên cấp trên",
+    "initiative.withdraw": "Rút đề xuất sáng kiến",
+    "initiative.reject": "Sáng kiến không đạt",
+    "initiative.honour": "Biểu dương sáng kiến",
+    "initiative.flags": "Cập nhật khiếu nại/tranh chấp",
+    "dossier.update": "Cập nhật hồ sơ xét chọn",
+    "dossier.send": "Gửi hồ sơ xét chọn",
+})
+
+OBJECT_TYPES.update({
+    "programme": "Chương trình sáng kiến",
+    "programme_quota": "Chỉ tiêu sáng kiến",
+    "initiative": "Sáng kiến",
+    "initiative_dossier": "Hồ sơ xét chọn sáng kiến",
+})

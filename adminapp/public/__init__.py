@@ -1,4 +1,172 @@
-"""Public blueprint (no login): the initiative form, tracking page, QR code (issue 4)."""
-from flask import Blueprint
+"""Public blueprint (no login): the initiative form, tracking page, QR code (issue 4).
+
+URLs are stable per programme: /sang-kien/<slug>/ (the form, also behind the
+QR code), /sang-kien/<slug>/tra-cuu (tracking by code + phone),
+/sang-kien/<slug>/units (the dependent unit picker, JSON: id and name only,
+only units of the programme's tree), /sang-kien/<slug>/qr.png|qr.svg.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+
+from adminapp import labels
+from adminapp.extensions import db, limiter
+from adminapp.workflow import initiatives, programmes
+from models import Programme, Unit
 
 bp = Blueprint("public", __name__, url_prefix="/sang-kien")
+
+DEFAULT_SUBMIT_LIMIT = "30 per hour"
+
+
+def _post_limit() -> str:
+    return current_app.config.get("PUBLIC_SUBMIT_LIMIT") or os.environ.get("PUBLIC_SUBMIT_LIMIT",
+                                                                             DEFAULT_SUBMIT_LIMIT)
+
+
+def _programme(slug: str) -> Programme:
+    if len(slug) > 80:
+        abort(404)
+    programme = programmes.get_by_slug(slug)
+    if programme is None or programme.status == "draft":
+        abort(404)
+    return programme
+
+
+def _printable(value: str | None) -> str:
+    """Query text without control characters (PostgreSQL refuses NUL in text parameters)."""
+    return "".join(ch for ch in (value or "") if ch.isprintable()).strip()
+
+
+@bp.route("/")
+def index():
+    rows = db.session.execute(
+        db.select(Programme).where(Programme.status == "published").order_by(Programme.submission_opens.desc())
+    ).scalars().all()
+    return render_template("public/index.html", programmes=rows,
+                           states={p.id: programmes.window_state(p) for p in rows})
+
+
+def _fill_choices(form, programme: Programme) -> None:
+    level1 = programmes.level1_units(programme)
+    form.level1_unit_id.choices = [("", "— Chọn đơn vị —")] + [(str(u.id), u.name) for u in level1]
+    form.field.choices = [("", "— Chọn lĩnh vực —")] + [(f, f) for f in programme.fields or []]
+    subs = [("", "— Không chọn (thuộc trực tiếp đơn vị trên) —")]
+    chosen_id = programmes.parse_id(form.level1_unit_id.data)
+    chosen = db.session.get(Unit, chosen_id) if chosen_id else None
+    if chosen is not None and chosen.parent_id == programme.owner_unit_id:
+        subs += [(str(u.id), u.name) for u in programmes.sub_units(chosen, limit=500)]
+    form.unit_id.choices = subs
+    form.fold_names = {str(u.id): u.search_text for u in level1}
+
+
+@bp.route("/<slug>/", methods=["GET", "POST"])
+@limiter.limit(_post_limit, methods=["POST"])
+def form(slug):
+    from forms.initiative import PublicInitiativeForm
+
+    programme = _programme(slug)
+    state = programmes.window_state(programme)
+    web_form = PublicInitiativeForm()
+    _fill_choices(web_form, programme)
+    status = 200
+    if request.method == "POST":
+        if state != "open":
+            return render_template("public/form.html", programme=programme, form=web_form, state=state,
+                                   closed=initiatives.closed_message(programme, state)), 403
+        if web_form.website.data:
+            return render_template("public/received.html", programme=programme, code=None)  # honeypot
+        if web_form.validate():
+            try:
+                initiative = initiatives.submit_initiative(programme, web_form.service_data())
+            except initiatives.SubmissionClosed as e:
+                db.session.rollback()
+                return render_template("public/form.html", programme=programme, form=web_form, state="closed",
+                                       closed=e.message), 403
+            except initiatives.InvalidSubmission as e:
+                db.session.rollback()
+                for name, message in e.errors.items():
+                    field = getattr(web_form, name, None)
+                    if field is not None:
+                        field.errors = list(field.errors or []) + [message]
+                status = 400
+            else:
+                db.session.commit()
+                session["submitted_code"] = initiative.tracking_code
+                session["submitted_duplicate"] = initiative.is_duplicate
+                return redirect(url_for("public.received", slug=programme.slug), 303)
+        else:
+            status = 400
+    closed = None if state == "open" else initiatives.closed_message(programme, state)
+    return render_template("public/form.html", programme=programme, form=web_form, state=state,
+                           closed=closed), status
+
+
+@bp.route("/<slug>/da-nop")
+def received(slug):
+    programme = _programme(slug)
+    code = session.pop("submitted_code", None)
+    duplicate = session.pop("submitted_duplicate", False)
+    if code is None:
+        return redirect(url_for("public.form", slug=programme.slug))
+    return render_template("public/received.html", programme=programme, code=code, duplicate=duplicate)
+
+
+@bp.route("/<slug>/tra-cuu", methods=["GET", "POST"])
+@limiter.limit(_post_limit, methods=["POST"])
+def track(slug):
+    from forms.initiative import TrackingForm
+
+    programme = _programme(slug)
+    web_form = TrackingForm()
+    result = None
+    not_found = False
+    if request.method == "POST" and web_form.validate():
+        result = initiatives.track(programme, web_form.code.data, web_form.phone.data)
+        not_found = result is None
+    status = 400 if request.method == "POST" and web_form.errors else 200
+    return render_template("public/track.html", programme=programme, form=web_form, result=result,
+                           not_found=not_found, statuses=labels.INITIATIVE_STATUSES), status
+
+
+@bp.route("/<slug>/units")
+@limiter.limit("120 per minute")
+def units(slug):
+    """Dependent picker: ?parent=<id or code>&q=<text, no diacritics needed> -> [{id, name}] of the programme's tree."""
+    programme = _programme(slug)
+    q = _printable(request.args.get("q"))[:80]
+    parent_arg = _printable(request.args.get("parent"))[:64]
+    if not parent_arg:
+        rows = programmes.level1_units(programme, q=q or None, limit=200)
+    else:
+        parent = db.session.execute(db.select(Unit).where(Unit.code == parent_arg)).scalar_one_or_none()
+        if parent is None and programmes.parse_id(parent_arg):
+            parent = db.session.get(Unit, programmes.parse_id(parent_arg))
+        if parent is None or parent.parent_id != programme.owner_unit_id or not parent.active:
+            return jsonify([])
+        rows = programmes.sub_units(parent, q=q or None, limit=100)
+    return jsonify([{"id": u.id, "name": u.name} for u in rows])
+
+
+def _public_url(programme: Programme) -> str:
+    return url_for("public.form", slug=programme.slug, _external=True)
+
+
+@bp.route("/<slug>/qr.png")
+def qr_png(slug):
+    from adminapp import qr
+
+    programme = _programme(slug)
+    return Response(qr.png(_public_url(programme)), mimetype="image/png",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@bp.route("/<slug>/qr.svg")
+def qr_svg(slug):
+    from adminapp import qr
+
+    programme = _programme(slug)
+    return Response(qr.svg(_public_url(programme)), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=3600"})

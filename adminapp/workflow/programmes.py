@@ -1,0 +1,317 @@
+"""Initiative programmes: settings, submission window, quotas and their allotment.
+
+Source: seed 004 (công văn 1653/TLĐ): the form closes by itself after 24:00 of
+the last day (Vietnam time); each level-1 unit nominates at most 4 initiatives
+(5 for the listed units, `Unit.default_quota`); lower levels get quotas allotted
+by their upper level. Services never commit: the caller does.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from adminapp import access, audit, clock, labels
+from adminapp.extensions import db
+from adminapp.text import fold
+from models import Initiative, Programme, ProgrammeQuota, Unit, User
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
+MAX_DESCRIPTION_LIMIT = 10_000
+
+
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value) -> int | None:
+    """A positive database id from untrusted input, else None (never overflows the INTEGER column)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
+class ProgrammeError(ValueError):
+    """A Vietnamese message about invalid programme settings or allotments."""
+
+
+# --------------------------------------------------------------------------- window
+
+
+def window(programme: Programme) -> tuple[datetime, datetime]:
+    """[opens, closes) as aware UTC instants: 00:00 VN of the opening day, 24:00 VN of the closing day."""
+    return clock.vn_midnight(programme.submission_opens), clock.end_of_vn_day(programme.submission_closes)
+
+
+def window_state(programme: Programme, now: datetime | None = None) -> str:
+    """'before', 'open' or 'closed' (also 'closed' when the programme is not published)."""
+    if programme.status != "published":
+        return "closed"
+    now = now or clock.now()
+    opens, closes = window(programme)
+    if now < opens:
+        return "before"
+    if now >= closes:
+        return "closed"
+    return "open"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def make_slug(name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:60].strip("-") or "chuong-trinh"
+    slug = base
+    while db.session.execute(select(Programme.id).where(Programme.slug == slug)).first():
+        slug = f"{base}-{secrets.token_hex(2)}"
+    return slug
+
+
+def validate_settings(programme: Programme) -> None:
+    """Raise ProgrammeError (Vietnamese) if the settings are inconsistent."""
+    if not (programme.name or "").strip():
+        raise ProgrammeError("Cần nhập tên chương trình.")
+    if not programme.submission_opens or not programme.submission_closes:
+        raise ProgrammeError("Cần nhập ngày mở và ngày đóng nhận sáng kiến.")
+    if programme.submission_closes < programme.submission_opens:
+        raise ProgrammeError("Ngày đóng nhận sáng kiến phải sau hoặc trùng ngày mở.")
+    if not programme.application_from or not programme.application_to:
+        raise ProgrammeError("Cần nhập thời gian áp dụng (từ ngày, đến ngày).")
+    if programme.application_to < programme.application_from:
+        raise ProgrammeError("Thời gian áp dụng: ngày kết thúc phải sau ngày bắt đầu.")
+    limit = programme.description_limit
+    if limit is None or not (1 <= limit <= MAX_DESCRIPTION_LIMIT):
+        raise ProgrammeError(f"Giới hạn mô tả phải từ 1 đến {MAX_DESCRIPTION_LIMIT} ký tự.")
+    if programme.default_quota is None or programme.default_quota < 0:
+        raise ProgrammeError("Chỉ tiêu mặc định phải là số không âm.")
+    fields = [f.strip() for f in (programme.fields or []) if f and f.strip()]
+    if not fields:
+        raise ProgrammeError("Cần ít nhất một lĩnh vực.")
+    if any(len(f) > 255 for f in fields):
+        raise ProgrammeError("Tên mỗi lĩnh vực không được dài quá 255 ký tự.")
+    programme.fields = list(dict.fromkeys(fields))
+    if programme.status not in labels.PROGRAMME_STATUSES:
+        raise ProgrammeError("Trạng thái chương trình không hợp lệ.")
+    if programme.slug:
+        programme.slug = programme.slug.strip().lower()
+        if not SLUG_RE.match(programme.slug):
+            raise ProgrammeError("Đường dẫn rút gọn chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang (3–80 ký tự).")
+
+
+def prepare_new_programme(actor: User | None, programme: Programme, owner: Unit | None = None) -> None:
+    """Defaults of a new programme: the owner is the creator's unit, the five fields of seed 004."""
+    if actor is not None and not access.has_permission(actor, "programme.manage"):
+        raise access.PermissionDenied()
+    programme.owner_unit = owner or actor.unit
+    if programme.owner_unit is None:
+        raise ProgrammeError("Chương trình cần có đơn vị phát động.")
+    if not programme.fields:
+        programme.fields = list(labels.DEFAULT_INITIATIVE_FIELDS)
+    if programme.description_limit is None:
+        programme.description_limit = 1000
+    if programme.default_quota is None:
+        programme.default_quota = 4
+    if programme.status is None:
+        programme.status = "published"
+    validate_settings(programme)
+    if not programme.slug:
+        programme.slug = make_slug(programme.name)
+    elif db.session.execute(select(Programme.id).where(Programme.slug == programme.slug)).first():
+        raise ProgrammeError("Đường dẫn rút gọn này đã được chương trình khác dùng.")
+
+
+def init_quotas(programme: Programme) -> int:
+    """Quota rows of the owner's direct subordinates: Unit.default_quota, else the programme default."""
+    existing = set(db.session.execute(
+        select(ProgrammeQuota.unit_id).where(ProgrammeQuota.programme_id == programme.id)
+    ).scalars())
+    children = db.session.execute(
+        select(Unit).where(Unit.parent_id == programme.owner_unit_id, Unit.active.is_(True))
+    ).scalars().all()
+    count = 0
+    for child in children:
+        if child.id in existing:
+            continue
+        quota = child.default_quota if child.default_quota is not None else programme.default_quota
+        db.session.add(ProgrammeQuota(programme_id=programme.id, unit_id=child.id, quota=quota, used=0))
+        count += 1
+    db.session.flush()
+    return count
+
+
+def create_programme(actor: User | None, *, owner: Unit | None = None, **values) -> Programme:
+    """Create a programme owned by the actor's unit (or `owner` for CLI/tests), with its default quotas."""
+    programme = Programme(**values)
+    prepare_new_programme(actor, programme, owner)
+    db.session.add(programme)
+    db.session.flush()
+    init_quotas(programme)
+    audit.record(actor, programme, "programme.create", None, programme.status)
+    return programme
+
+
+def get_by_slug(slug: str) -> Programme | None:
+    return db.session.execute(select(Programme).where(Programme.slug == slug)).scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- quotas
+
+
+@dataclass
+class QuotaLine:
+    unit: Unit
+    quota: int | None  # None: not allotted
+    used: int
+
+    @property
+    def label(self) -> str:
+        """"đã đề xuất 3/4"."""
+        return f"đã đề xuất {self.used}/{self.quota if self.quota is not None else 0}"
+
+
+def quota_row(programme: Programme, unit_id: int) -> ProgrammeQuota | None:
+    return db.session.execute(
+        select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme.id, ProgrammeQuota.unit_id == unit_id)
+    ).scalar_one_or_none()
+
+
+def quota_line(programme: Programme, unit: Unit) -> QuotaLine:
+    row = quota_row(programme, unit.id)
+    return QuotaLine(unit, row.quota if row else None, row.used if row else 0)
+
+
+def in_programme_tree(programme: Programme, unit: Unit) -> bool:
+    return unit.path.startswith(programme.owner_unit.path)
+
+
+def subordinate_lines(programme: Programme, unit: Unit) -> list[QuotaLine]:
+    children = db.session.execute(
+        select(Unit).where(Unit.parent_id == unit.id, Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)
+    ).scalars().all()
+    rows = {
+        q.unit_id: q for q in db.session.execute(
+            select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme.id,
+                                         ProgrammeQuota.unit_id.in_([c.id for c in children]))
+        ).scalars()
+    } if children else {}
+    return [QuotaLine(c, rows[c.id].quota if c.id in rows else None, rows[c.id].used if c.id in rows else 0)
+            for c in children]
+
+
+def allot_quotas(actor: User, programme: Programme, allotments: dict[int, int], unit: Unit | None = None) -> int:
+    """Set the quotas of the direct subordinates of the actor's unit (seed 004 §1: "theo số lượng do công
+    đoàn cấp trên phân bổ"). Below the owner, the sum allotted never exceeds the unit's own quota; a quota
+    never drops below what the subordinate already nominated. Returns how many rows changed (each audited).
+    """
+    unit = unit or actor.unit
+    if not access.has_permission(actor, "programme.manage") or not access.acts_for(actor, unit.id):
+        raise access.PermissionDenied()
+    if not in_programme_tree(programme, unit):
+        raise access.PermissionDenied("Đơn vị của bạn không thuộc phạm vi chương trình này.")
+    children = {
+        c.id: c for c in db.session.execute(select(Unit).where(Unit.parent_id == unit.id)).scalars()
+    }
+    for unit_id, value in allotments.items():
+        if unit_id not in children:
+            raise ProgrammeError("Chỉ phân bổ được cho đơn vị trực thuộc trực tiếp.")
+        if value is None or value < 0 or value > 100_000:
+            raise ProgrammeError("Chỉ tiêu phải là số nguyên không âm.")
+    own = None
+    if unit.id != programme.owner_unit_id:
+        # Lock our own row so two officers allotting at once cannot both pass the sum check.
+        own = db.session.execute(
+            select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme.id,
+                                         ProgrammeQuota.unit_id == unit.id).with_for_update()
+        ).scalar_one_or_none()
+        if own is None:
+            raise ProgrammeError("Đơn vị của bạn chưa được cấp trên phân bổ chỉ tiêu nên chưa thể phân bổ tiếp.")
+    rows = {
+        q.unit_id: q for q in db.session.execute(
+            select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme.id,
+                                         ProgrammeQuota.unit_id.in_(list(children))).with_for_update()
+        ).scalars()
+    }
+    final = {uid: q.quota for uid, q in rows.items()}
+    final.update(allotments)
+    if own is not None and sum(final.values()) > own.quota:
+        raise ProgrammeError(
+            f"Tổng chỉ tiêu phân bổ ({sum(final.values())}) vượt quá chỉ tiêu của đơn vị ({own.quota})."
+        )
+    changed = 0
+    for unit_id, value in allotments.items():
+        row = rows.get(unit_id)
+        if row is not None and row.quota == value:
+            continue
+        if row is not None and value < row.used:
+            raise ProgrammeError(
+                f"{children[unit_id].name} đã đề xuất {row.used} sáng kiến: chỉ tiêu không thể nhỏ hơn {row.used}."
+            )
+        old = None if row is None else row.quota
+        if row is None:
+            row = ProgrammeQuota(programme_id=programme.id, unit_id=unit_id, quota=value, used=0)
+            db.session.add(row)
+            db.session.flush()
+        else:
+            row.quota = value
+        audit.record(actor, row, "programme.quota_allot", None if old is None else str(old), str(value),
+                     details={"programme_id": programme.id, "unit_id": unit_id})
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+def consume_quota(programme_id: int, unit_id: int) -> bool:
+    """Take one slot of the unit's quota atomically (UPDATE … WHERE used < quota). False if none left."""
+    result = db.session.execute(
+        update(ProgrammeQuota)
+        .where(ProgrammeQuota.programme_id == programme_id, ProgrammeQuota.unit_id == unit_id,
+               ProgrammeQuota.used < ProgrammeQuota.quota)
+        .values(used=ProgrammeQuota.used + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_quota(programme_id: int, unit_id: int) -> None:
+    db.session.execute(
+        update(ProgrammeQuota)
+        .where(ProgrammeQuota.programme_id == programme_id, ProgrammeQuota.unit_id == unit_id,
+               ProgrammeQuota.used > 0)
+        .values(used=ProgrammeQuota.used - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --------------------------------------------------------------------------- units offered on the form
+
+
+def level1_units(programme: Programme, q: str | None = None, limit: int | None = None) -> list[Unit]:
+    """Active direct subordinates of the owner (63 provinces, 20 sectors, corporation unions)."""
+    stmt = select(Unit).where(Unit.parent_id == programme.owner_unit_id, Unit.active.is_(True))
+    if q:
+        from adminapp.text import like_pattern
+        stmt = stmt.where(Unit.search_text.like(like_pattern(q), escape="\\"))
+    stmt = stmt.order_by(Unit.sort_order, Unit.name)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.execute(stmt).scalars())
+
+
+def sub_units(parent: Unit, q: str | None = None, limit: int = 50) -> list[Unit]:
+    """Active units strictly below `parent` (the dependent picker)."""
+    stmt = select(Unit).where(access.subtree_condition(Unit.path, parent.path), Unit.id != parent.id,
+                              Unit.active.is_(True))
+    if q:
+        from adminapp.text import like_pattern
+        stmt = stmt.where(Unit.search_text.like(like_pattern(q), escape="\\"))
+    return list(db.session.execute(stmt.order_by(Unit.path).limit(limit)).scalars())
+
+
+def count_initiatives(programme: Programme) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Initiative).where(Initiative.programme_id == programme.id)
+    ).scalar_one()
