@@ -55,14 +55,23 @@ def waiting_review(user):
 def my_rejected(user):
     if not access.has_permission(user, "registration.submit"):
         return None
+    total = db.session.execute(
+        select(func.count()).select_from(Registration).join(Campaign)
+        .where(Registration.unit_id == user.unit_id, Registration.status == "rejected",
+               Campaign.status == "launched")).scalar_one()
+    if not total:
+        return {"title": "Danh sách của đơn vị bị từ chối", "empty": "Không có danh sách nào bị từ chối.",
+                "items": []}
     rows = db.session.execute(
         select(Registration.id, Campaign.name, Registration.last_reason).join(Campaign)
         .where(Registration.unit_id == user.unit_id, Registration.status == "rejected",
                Campaign.status == "launched").order_by(Registration.reviewed_at.desc()).limit(10)
     ).all()
     return {"title": "Danh sách của đơn vị bị từ chối", "empty": "Không có danh sách nào bị từ chối.",
-            "items": [(f"{name} – Lý do: {reason}", None, url_for("campaign.registration", registration_id=rid))
-                      for rid, name, reason in rows]}
+            "items": [("Tất cả danh sách bị từ chối", total,
+                       url_for("registrations.index_view", flt0_0="rejected", flt1_2=user.unit.code))]
+            + [(f"{name} – Lý do: {reason}", None, url_for("campaign.registration", registration_id=rid))
+               for rid, name, reason in rows]}
 
 
 def deadlines(user):

@@ -105,6 +105,15 @@ def _counts(view, context, model, name):  # noqa: ARG001
     return Markup("<br>").join(parts)
 
 
+def _dossier_deadline(view, context, model, name):  # noqa: ARG001
+    """Seed 000: the consolidated list (Danh sách tổng hợp đăng ký) opens from the Hạn nộp hồ sơ column."""
+    text = formatting.format_date(model.dossier_deadline)
+    if model.status == "draft":
+        return text
+    return Markup('{}<br><a href="{}" class="small">Danh sách tổng hợp đăng ký</a>').format(
+        text, url_for("campaign.consolidated", campaign_id=model.id, fmt="xlsx"))
+
+
 def _my_status(view, context, model, name):  # noqa: ARG001
     status = g.get("campaign_my_status", {}).get(model.id)
     return status_label(status) if status else ""
@@ -173,7 +182,8 @@ class LaunchedCampaignView(CampaignListBase):
     create_permission = edit_permission = delete_permission = "campaign.launch"
     column_list = ["name", "launch_level", "kind", "start_date", "end_date", "registration_deadline",
                    "dossier_deadline", "status", "registration_counts"]
-    column_formatters = dict(LABEL_FORMATTERS, name=_name, registration_counts=_counts)
+    column_formatters = dict(LABEL_FORMATTERS, name=_name, registration_counts=_counts,
+                             dossier_deadline=_dossier_deadline)
     export_title = "DANH SÁCH PHONG TRÀO THI ĐUA ĐÃ PHÁT ĐỘNG"
 
     def restrict(self, query):

@@ -396,7 +396,8 @@ def sync_participating_units(*, actor: User, campaign: Campaign, pairs: list[tup
     for cu in list(campaign.units):
         if cu.unit_id not in wanted:
             remove_participating_unit(actor=actor, campaign=campaign, campaign_unit=cu)
-            campaign.units.remove(cu) if cu in campaign.units else None
+            if cu in campaign.units:  # the deleted row leaves the loaded collection too
+                campaign.units.remove(cu)
         else:
             _, role = wanted.pop(cu.unit_id)
             if cu.role_id != role.id:

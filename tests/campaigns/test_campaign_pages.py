@@ -131,7 +131,11 @@ def test_seed_scenario_end_to_end(login_as, unit):
     post(province, f"{reg_url}/action", {"action": "reject", "reason": "Thiếu chức vụ của thành viên"},
          form_url=reg_url, status=200)
     assert "Thiếu chức vụ của thành viên" in page(hoankiem, reg_url)
-    assert "Thiếu chức vụ của thành viên" in page(hoankiem, "/admin/")
+    home = page(hoankiem, "/admin/")
+    assert "Thiếu chức vụ của thành viên" in home and "Tất cả danh sách bị từ chối" in home
+    rejected = page(hoankiem, "/admin/registrations/?flt0_0=rejected&flt1_2=01-002")
+    assert SEED_NAME in rejected and "Thiếu chức vụ của thành viên" in rejected
+    assert "Danh sách tổng hợp đăng ký" in page(province, "/admin/campaigns/")
 
     # resent, approved, approval revoked (bulk, with a result message)
     post(hoankiem, f"{reg_url}/action", {"action": "send"}, form_url=reg_url, status=200)

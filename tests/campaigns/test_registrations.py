@@ -2,6 +2,8 @@
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adminapp import access
 from adminapp.extensions import db
@@ -176,3 +178,29 @@ def test_concurrent_approvals_change_once(app, sent, user):
     assert db.session.get(Registration, reg_id).status == "approved"
     approvals = [e for e in reg_events(reg_id) if e.action == "registration.approve"]
     assert len(approvals) == 1
+
+MOVES = [("hoankiem.officer", a) for a in regs.ACTIONS] + [("hanoi.officer", a) for a in regs.ACTIONS]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moves=st.lists(st.sampled_from(MOVES), max_size=8))
+def test_random_move_sequences_follow_the_table(make_campaign, registration_of, fill, user, moves):
+    """Any sequence of clicks by the sender and the reviewer ends where the table says, one event per change."""
+    existing = db.session.execute(db.select(Registration)).scalars().first()
+    reg = existing or fill(registration_of(make_campaign(units=("01-002",)), "01-002"))
+    db.session.execute(db.update(Registration).where(Registration.id == reg.id).values(status="not_sent"))
+    db.session.commit()
+    before, state, changes = len(reg_events(reg.id)), "not_sent", 0
+    for who, action in moves:
+        allowed = (who == "hoankiem.officer") == (action == "send")
+        target = regs.TRANSITIONS.get((state, action))
+        try:
+            regs.apply(user(who), reg.id, action, "Lý do")
+            db.session.commit()
+            assert allowed and target is not None
+            state, changes = target, changes + 1
+        except (regs.TransitionError, access.PermissionDenied):
+            db.session.rollback()
+            assert not allowed or target is None
+    assert db.session.get(Registration, reg.id).status == state
+    assert len(reg_events(reg.id)) == before + changes
