@@ -70,29 +70,3 @@ def fill(ctx, user):
     return _fill
 
 
-@pytest.fixture()
-def login_as(ctx):
-    """Like the root login_as, for tests that use several clients at once.
-
-    The tests hold an app context, which Flask reuses for the requests of every test client: Flask-Login's
-    per-context caches (g._login_user, g.csrf_token) would leak the first client's user into the next. Each request of
-    these clients starts with that cache empty, as a real request would.
-    """
-    from flask import g
-    from flask.testing import FlaskClient
-
-    from tests.conftest import Auth
-
-    class Client(FlaskClient):
-        def open(self, *args, **kwargs):
-            for key in list(g):  # the login cache, Flask-WTF's CSRF token cache, per-request view data
-                g.pop(key, None)
-            return super().open(*args, **kwargs)
-
-    def _login(username: str):
-        c = Client(ctx, ctx.response_class, use_cookies=True)
-        r = Auth(c).login(username)
-        assert r.status_code == 302, f"login of {username} failed: {r.status_code}"
-        return c
-
-    return _login

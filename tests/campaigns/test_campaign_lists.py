@@ -68,14 +68,15 @@ def test_bulk_launch_action(make_campaign, login_as):
 
 
 def test_delete_only_drafts(make_campaign, login_as):
-    draft, launched = make_campaign(launch=False), make_campaign(name="Đã phát động")
+    draft_id = make_campaign(launch=False).id
+    launched_id = make_campaign(name="Đã phát động").id
     c = login_as("hanoi.officer")
-    post(c, f"/admin/campaign/{draft.id}/delete", {}, form_url=f"/admin/campaign/{draft.id}/", status=200)
-    r = post(c, f"/admin/campaign/{launched.id}/delete", {}, form_url=f"/admin/campaign/{launched.id}/",
+    post(c, f"/admin/campaign/{draft_id}/delete", {}, form_url=f"/admin/campaign/{draft_id}/", status=200)
+    r = post(c, f"/admin/campaign/{launched_id}/delete", {}, form_url=f"/admin/campaign/{launched_id}/",
              status=200)
     assert "không xóa được" in r.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(Campaign, draft.id) is None and db.session.get(Campaign, launched.id) is not None
+    assert db.session.get(Campaign, draft_id) is None and db.session.get(Campaign, launched_id) is not None
 
 
 def test_dashboard_panels(make_campaign, registration_of, fill, login_as, user):
