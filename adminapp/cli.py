@@ -36,7 +36,10 @@ def seed_units_cmd():
 def seed_demo_cmd():
     if reference.get_unit(reference.ROOT[0]) is None:
         raise click.ClickException("Chưa có danh mục đơn vị: hãy chạy `flask --app wsgi seed units` trước.")
+    from adminapp import demo_workflows
+
     created = demo.seed_demo()
+    created += demo_workflows.seed_workflows()
     db.session.commit()
     click.echo(f"Đã tạo {created} bản ghi mẫu mới.")
 
