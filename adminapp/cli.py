@@ -16,6 +16,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(demo_group)
     app.cli.add_command(user_group)
+    app.cli.add_command(jobs_group)
 
 
 @click.group(help="Nạp dữ liệu danh mục và dữ liệu mẫu.")
@@ -92,3 +93,17 @@ def user_create_cmd(username, unit_code, role_names, full_name, email, phone):
         raise click.ClickException(str(e)) from None
     db.session.commit()
     click.echo(f"Đã tạo tài khoản {user.username} ({unit.name}).")
+
+
+@click.group("jobs", help="Việc chạy nền (xuất tệp).")
+def jobs_group():
+    pass
+
+
+@jobs_group.command("purge", help="Xóa các tệp xuất đã hết hạn.")
+def jobs_purge_cmd():
+    from adminapp import jobs
+
+    n = jobs.purge_expired()
+    db.session.commit()
+    click.echo(f"Đã xóa {n} tệp xuất hết hạn.")

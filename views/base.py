@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, HiddenField
 
-from adminapp import access, audit, formatting
+from adminapp import access, audit, formatting, jobs
 from adminapp.exports import tabular
 from adminapp.extensions import db
 from adminapp.text import like_pattern
@@ -304,26 +304,23 @@ class ScopedModelView(ModelView):
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
+        """Scoped, filtered export: a background job when a queue is configured, else streamed now."""
         if not self.can_export or export_type not in self.export_types:
             abort(404)
-        view_args = self._get_list_extra_args()
-        sort_column = None
-        if view_args.sort is not None:
-            sort_column = self._get_column_by_idx(view_args.sort)[0]
-        _, query = self.get_list(
-            None, sort_column, view_args.sort_desc, view_args.search, view_args.filters,
-            execute=False, page_size=0,
-        )
-        columns = self.get_export_columns()
-        headers = [str(label) for _, label in columns]
-
-        def rows():
-            for obj in query.yield_per(500):
-                yield [self.get_export_value(obj, name) for name, _ in columns]
-
-        name = self.get_export_name(export_type)
-        fd, path = tempfile.mkstemp(suffix="." + export_type)
-        os.close(fd)
+        if jobs.enabled():
+            job = jobs.request_export(current_user, self.endpoint, export_type, request.query_string.decode())
+            db.session.commit()
+            jobs.enqueue_export(job.id)
+            flash("Đang chuẩn bị tệp xuất; trang này tự cập nhật tiến độ.", "info")
+            return redirect(url_for("exports.details_view", id=job.id))
+        count, headers, rows = self.export_plan()
+        limit = current_app.config["EXPORT_SYNC_MAX_ROWS"]
+        if count is not None and count > limit:
+            flash(f"Danh sách có {count:,} dòng, vượt giới hạn xuất trực tiếp ({limit:,} dòng). "
+                  "Hãy lọc bớt, hoặc cấu hình hàng đợi (REDIS_URL) để xuất dưới nền.".replace(",", "."), "error")
+            return redirect(self.get_url(".index_view") + ("?" + request.query_string.decode()
+                                                             if request.query_string else ""))
+        path = write_export_file(self, export_type, headers, rows())
 
         @after_this_request
         def _cleanup(response):
@@ -333,16 +330,29 @@ class ScopedModelView(ModelView):
                 pass
             return response
 
-        if export_type == "xlsx":
-            tabular.write_xlsx(path, headers, rows(), title=self.export_title or str(self.name),
-                               subtitle=f"Đơn vị: {current_user.unit.name} – xuất ngày "
-                                        f"{formatting.format_datetime(datetime.utcnow())}")
-            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                tabular.write_csv(fh, headers, rows())
-            mimetype = "text/csv; charset=utf-8"
-        return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+        return send_file(path, mimetype=EXPORT_MIMETYPES[export_type], as_attachment=True,
+                         download_name=self.get_export_name(export_type))
+
+    def export_plan(self):
+        """(row count, headings, rows(progress=None)) of the current list: scoped, filtered, sorted."""
+        view_args = self._get_list_extra_args()
+        sort_column = None
+        if view_args.sort is not None:
+            sort_column = self._get_column_by_idx(view_args.sort)[0]
+        count, query = self.get_list(
+            None, sort_column, view_args.sort_desc, view_args.search, view_args.filters,
+            execute=False, page_size=0,
+        )
+        columns = self.get_export_columns()
+        headers = [str(label) for _, label in columns]
+
+        def rows(progress=None):
+            for i, obj in enumerate(query.yield_per(500), start=1):
+                yield [self.get_export_value(obj, name) for name, _ in columns]
+                if progress is not None and i % 1000 == 0:
+                    progress(i)
+
+        return count, headers, rows
 
     def get_export_value(self, model, name):
         value = super().get_export_value(model, name)
@@ -361,3 +371,23 @@ def _changed_fields(model) -> list[str]:
         attr.key for attr in state.attrs
         if attr.key not in {"search_text", "version", "password_hash"} and attr.history.has_changes()
     )
+
+
+EXPORT_MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def write_export_file(view, export_type: str, headers, rows) -> str:
+    """Write rows to a temporary file in constant memory; returns its path (the caller removes it)."""
+    fd, path = tempfile.mkstemp(suffix="." + export_type)
+    os.close(fd)
+    if export_type == "xlsx":
+        tabular.write_xlsx(path, headers, rows, title=view.export_title or str(view.name),
+                           subtitle=f"Đơn vị: {current_user.unit.name} – xuất ngày "
+                                    f"{formatting.format_datetime(datetime.utcnow())}")
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            tabular.write_csv(fh, headers, rows)
+    return path
