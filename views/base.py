@@ -139,7 +139,7 @@ class ScopedModelView(ModelView):
     model_form_converter = VietnameseModelConverter
     page_size = 20
     can_set_page_size = True
-    page_size_options = (20, 50, 100)
+    page_size_options = (20, 50, 100, 200)
     can_view_details = True
     export_types = ["xlsx", "csv"]
     column_type_formatters = TYPE_FORMATTERS
