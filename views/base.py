@@ -25,6 +25,7 @@ from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, HiddenField
 
@@ -345,6 +346,12 @@ class ScopedModelView(ModelView):
         )
         columns = self.get_export_columns()
         headers = [str(label) for _, label in columns]
+        # many-to-one relationships named by export columns load with the rows, never one by one
+        mapper = sa_inspect(self.model)
+        for key in {name.split(".")[0] for name, _ in columns}:
+            rel = mapper.relationships.get(key)
+            if rel is not None and not rel.uselist:
+                query = query.options(joinedload(getattr(self.model, key)))
 
         def rows(progress=None):
             for i, obj in enumerate(query.yield_per(500), start=1):
