@@ -19,7 +19,7 @@ from models import Campaign, Initiative, Programme, Registration, User
 CAMPAIGN_NAME = "Thi đua thực hiện thắng lợi nhiệm vụ kinh tế- xã hội"
 DRAFT_NAME = "Thi đua lao động giỏi, lao động sáng tạo (bản nháp)"
 PROGRAMME_SLUG = "75-nghin-sang-kien-mau"
-PROGRAMME_NAME = "Chương trình “75 nghìn sáng kiến, vượt khó, phát triển” (dữ liệu mẫu)"
+PROGRAMME_NAME = "75 nghìn sáng kiến, vượt khó, phát triển (dữ liệu mẫu)"
 
 DEMO_INITIATIVES = [
     ("01-002-01", "Nguyễn Văn An", "0912345678", "enterprise", "Sản xuất",

@@ -314,7 +314,7 @@ def main() -> int:
                         tld = db.session.execute(db.select(User).where(User.username == "tld.officer")).scalar_one()
                         from datetime import date
                         prog = programmes.create_programme(
-                            tld, name="Chương trình “75 nghìn sáng kiến, vượt khó, phát triển”",
+                            tld, name="75 nghìn sáng kiến, vượt khó, phát triển",
                             submission_opens=date(2021, 3, 10), submission_closes=date(2021, 4, 20),
                             application_from=date(2021, 2, 1), application_to=date(2021, 5, 31))
                         db.session.commit()
