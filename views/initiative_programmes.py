@@ -27,9 +27,6 @@ from adminapp.workflow import programmes as service
 from models import Dossier, Initiative, Programme, Unit
 from views.base import ScopedModelView
 
-DATE_ARGS = {"format": ["%d/%m/%Y", "%Y-%m-%d"]}
-DATE_WIDGET = {"data-date-format": "DD/MM/YYYY", "placeholder": "dd/mm/yyyy"}
-
 
 def _name_formatter(view, context, model, name):  # noqa: ARG001
     return Markup('<a href="{}">{}</a>').format(url_for("programmes.overview", pid=model.id), model.name)
@@ -71,17 +68,15 @@ class ProgrammeView(ScopedModelView):
         "slug": {"description": "Để trống để tạo tự động. Đường dẫn công khai: /sang-kien/<đường dẫn>/",
                  "validators": [Optional()]},
         "status": {"choices": list(labels.PROGRAMME_STATUSES.items())},
-        "submission_opens": {**DATE_ARGS, "validators": [DataRequired()]},
-        "submission_closes": {**DATE_ARGS, "validators": [DataRequired()],
+        "submission_opens": {"validators": [DataRequired()]},
+        "submission_closes": {"validators": [DataRequired()],
                               "description": "Biểu mẫu tự đóng sau 24:00 ngày này (giờ Việt Nam)."},
-        "application_from": {**DATE_ARGS, "validators": [DataRequired()]},
-        "application_to": {**DATE_ARGS, "validators": [DataRequired()]},
-        "dossier_deadline": {**DATE_ARGS, "validators": [Optional()]},
+        "application_from": {"validators": [DataRequired()]},
+        "application_to": {"validators": [DataRequired()]},
+        "dossier_deadline": {"validators": [Optional()]},
         "description_limit": {"validators": [Optional(), NumberRange(min=1, max=service.MAX_DESCRIPTION_LIMIT)]},
         "default_quota": {"validators": [Optional(), NumberRange(min=0, max=1000)]},
     }
-    form_widget_args = {k: DATE_WIDGET for k in ("submission_opens", "submission_closes", "application_from",
-                                                   "application_to", "dossier_deadline")}
     export_title = "DANH SÁCH CHƯƠNG TRÌNH SÁNG KIẾN"
 
     # ----------------------------------------------------------------- settings

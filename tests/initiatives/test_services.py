@@ -274,3 +274,13 @@ def test_scope_of_initiatives(ctx, unit, user, programme, submit):
     assert visible("vinh.officer") == {vinh.id}
     assert visible("tld.officer") == {hk.id, vinh.id}
     assert not access.in_scope(user("nghean.officer"), hk)
+
+
+def test_cli_loads_the_demo_programme(ctx):
+    from adminapp.workflow import programmes
+
+    runner = ctx.test_cli_runner()
+    result = runner.invoke(args=["sang-kien", "demo"])
+    assert result.exit_code == 0 and "/sang-kien/75-nghin-sang-kien/" in result.output
+    assert programmes.window_state(programmes.get_by_slug("75-nghin-sang-kien")) == "open"
+    assert "Đã có" in runner.invoke(args=["sang-kien", "demo"]).output
