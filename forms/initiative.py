@@ -100,6 +100,7 @@ class TrackingForm(VnForm):
 
 class DossierForm(VnForm):
     letter_number = StringField("Số Tờ trình", validators=[Optional(), Length(max=64)])
-    letter_date = DateField("Ngày Tờ trình", validators=[Optional()])
+    letter_date = DateField("Ngày Tờ trình", format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()],
+                            render_kw={"placeholder": "dd/mm/yyyy", "maxlength": 10})
     signer = StringField("Người ký", validators=[Optional(), Length(max=160)])
     letter_file = FileField("Tệp Tờ trình (PDF, DOC, DOCX, ảnh)")

@@ -115,10 +115,18 @@ class ProgrammeView(ScopedModelView):
         if other:
             raise service.ProgrammeError("Đường dẫn rút gọn này đã được chương trình khác dùng.")
 
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """Only the owner unit opens the settings form (others get 403, out of scope 404)."""
+        programme = self._programme(service.parse_id(request.args.get("id")))
+        if not access.can_manage_programme(current_user, programme):
+            abort(403)
+        return super().edit_view()
+
     # ----------------------------------------------------------------- helpers
 
     def _programme(self, pid: int) -> Programme:
-        if service.parse_id(pid) is None:
+        if pid is None or service.parse_id(pid) is None:
             abort(404)
         programme = db.session.execute(
             access.scope(current_user, Programme, select(Programme)).where(Programme.id == pid)

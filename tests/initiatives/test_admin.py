@@ -118,7 +118,7 @@ def test_seed_programme_end_to_end(client, login_as, unit, programme):
         assert "Còn thiếu: số, ngày, người ký, tệp" in page
         token = csrf_from(page)
         r = hanoi.post(f"/admin/programmes/{pid}/dossier", data={
-            "csrf_token": token, "do": "save", "letter_number": "125/TTr-LĐLĐ", "letter_date": "2021-04-20",
+            "csrf_token": token, "do": "save", "letter_number": "125/TTr-LĐLĐ", "letter_date": "20/04/2021",
             "signer": "Phạm Quang Thanh", "letter_file": (io.BytesIO(b"%PDF-1.4 test"), "to-trinh.pdf"),
         }, content_type="multipart/form-data")
         assert r.status_code == 302
@@ -262,9 +262,12 @@ def test_officer_creates_programme_with_default_quotas(ctx, login_as, unit):
     # Hà Nội sees the programme but cannot change its settings.
     h = login_as("hanoi.officer")
     assert data["name"] in h.get("/admin/programmes/").get_data(as_text=True)
-    page = h.get(f"/admin/programmes/edit/?id={p.id}").get_data(as_text=True)
-    h.post(f"/admin/programmes/edit/?id={p.id}", data=dict(data, name="Đổi tên", csrf_token=csrf_from(page),
-                                                            version_token=str(p.version)))
+    assert h.get(f"/admin/programmes/edit/?id={p.id}").status_code == 403
+    token = csrf_from(h.get("/admin/programmes/").get_data(as_text=True))
+    assert h.post(f"/admin/programmes/edit/?id={p.id}", data=dict(data, name="Đổi tên", csrf_token=token,
+                                                                   version_token=str(p.version))).status_code == 403
+    assert login_as("vinh.officer").get("/admin/programmes/edit/?id=999").status_code == 404
+    assert c.get(f"/admin/programmes/edit/?id={p.id}").status_code == 200
     db.session.expire_all()
     assert db.session.get(Programme, p.id).name == data["name"]
 
