@@ -16,6 +16,7 @@ from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -92,6 +93,8 @@ class ProgrammeView(ScopedModelView):
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
+        form.slug.render_kw = {"readonly": True}
+        form.slug.description = "Không đổi sau khi tạo: mã QR và đường dẫn đã phát hành phải luôn dùng được."
         if request.method == "GET" and obj is not None:
             form.fields_text.data = "\n".join(obj.fields or [])
         return form
@@ -108,12 +111,11 @@ class ProgrammeView(ScopedModelView):
             return
         if not access.can_manage_programme(current_user, model):
             raise access.PermissionDenied("Chỉ đơn vị phát động mới sửa được chương trình.")
+        if sa_inspect(model).attrs.slug.history.has_changes():
+            raise service.ProgrammeError(
+                "Không được đổi đường dẫn rút gọn sau khi tạo (mã QR và đường dẫn đã phát hành sẽ hỏng)."
+            )
         service.validate_settings(model)
-        other = db.session.execute(
-            select(Programme.id).where(Programme.slug == model.slug, Programme.id != model.id)
-        ).first()
-        if other:
-            raise service.ProgrammeError("Đường dẫn rút gọn này đã được chương trình khác dùng.")
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):

@@ -267,7 +267,17 @@ def test_officer_creates_programme_with_default_quotas(ctx, login_as, unit):
     assert h.post(f"/admin/programmes/edit/?id={p.id}", data=dict(data, name="Đổi tên", csrf_token=token,
                                                                    version_token=str(p.version))).status_code == 403
     assert login_as("vinh.officer").get("/admin/programmes/edit/?id=999").status_code == 404
-    assert c.get(f"/admin/programmes/edit/?id={p.id}").status_code == 200
+    page = c.get(f"/admin/programmes/edit/?id={p.id}").get_data(as_text=True)
+    html = c.post(f"/admin/programmes/edit/?id={p.id}", data=dict(
+        data, slug="doi-duong-dan", csrf_token=csrf_from(page), version_token=str(p.version)),
+        follow_redirects=True).get_data(as_text=True)
+    assert "Không được đổi đường dẫn rút gọn" in html
+    page = c.get(f"/admin/programmes/edit/?id={p.id}").get_data(as_text=True)
+    r = c.post(f"/admin/programmes/edit/?id={p.id}", data=dict(
+        data, slug=p.slug, dossier_deadline="06/05/2026", csrf_token=csrf_from(page), version_token=str(p.version)))
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Programme, p.id).dossier_deadline.day == 6
     db.session.expire_all()
     assert db.session.get(Programme, p.id).name == data["name"]
 
