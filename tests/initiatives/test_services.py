@@ -253,6 +253,9 @@ def test_quota_race_ten_threads_against_quota_four(ctx, unit, user, programme, s
         t.join(60)
     assert sorted(outcomes) == ["ok"] * 4 + ["quota"] * 6, outcomes
     assert _count(Initiative, status="nominated") == 4
+    from models import AuditEvent
+
+    assert _count(AuditEvent, action="initiative.nominate") == 4  # refused nominations left no trace
     prog = db.session.get(programmes.Programme, programme_id)
     assert programmes.quota_line(prog, unit("01-002-01")).label == "đã đề xuất 4/4"
 
