@@ -227,6 +227,11 @@ def test_list_filters_and_views_render(ctx, login_as, programme, submit):
     # Flask-Admin filter index: 0 programme, 1 state
     assert ini.tracking_code in c.get(f"/admin/initiatives/?flt0_0={programme.id}").get_data(as_text=True)
     assert ini.tracking_code not in c.get("/admin/initiatives/?flt1_1=honoured").get_data(as_text=True)
+    assert ini.tracking_code in c.get("/admin/initiatives/?flt1_1=submitted").get_data(as_text=True)
+    assert ini.tracking_code in c.get("/admin/initiatives/?flt1_4=hoan+kiem").get_data(as_text=True)
+    assert ini.tracking_code not in c.get("/admin/initiatives/?flt1_4=vinh").get_data(as_text=True)
+    assert "Lọc theo trạng thái" in c.get("/admin/initiatives/export/csv/?flt1_1=submitted").get_data(as_text=True)
+    assert "Lọc theo trạng thái" not in c.get("/admin/initiatives/export/csv/?flt1_1=honoured").get_data(as_text=True)
     assert c.get("/admin/initiatives/details/?id=abc").status_code == 404
     assert c.get("/admin/initiatives/details/?id=99999999999999999999").status_code == 404
     assert c.get(f"/admin/programmes/{programme.id}/summary.xlsx?unit=99999999999999999999").status_code == 404

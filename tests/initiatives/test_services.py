@@ -287,3 +287,17 @@ def test_cli_loads_the_demo_programme(ctx):
     assert result.exit_code == 0 and "/sang-kien/75-nghin-sang-kien/" in result.output
     assert programmes.window_state(programmes.get_by_slug("75-nghin-sang-kien")) == "open"
     assert "Đã có" in runner.invoke(args=["sang-kien", "demo"]).output
+
+
+def test_programmes_of_the_same_year_keep_their_own_data(ctx, unit, programme, make_programme, submit, allot):
+    from adminapp.workflow import initiatives, programmes
+
+    first = programme
+    second = make_programme(name="Sáng kiến an toàn lao động 2021", slug="an-toan-2021")
+    a = submit(first, phone="0912000001")
+    b = submit(second, phone="0912000001")  # same phone and title in another programme: not a duplicate
+    assert not b.is_duplicate
+    assert initiatives.track(second, a.tracking_code, "0912000001") is None
+    allot("hanoi.officer", {"01-002": 1}, prog=first)
+    assert programmes.quota_line(second, unit("01-002")).quota is None
+    assert programmes.quota_line(first, unit("01-002")).quota == 1
