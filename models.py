@@ -165,31 +165,181 @@ def _audit_no_delete(mapper, connection, target):  # noqa: ARG001
 
 
 # --------------------------------------------------------------------------- campaigns (issue 3)
-# (models of the campaigns workflow go here)
 
 
+class CampaignRole(db.Model):
+    """Role of a participating unit in one campaign (Chủ trì, Trưởng cụm/khối, ...): data, editable."""
+
+    __tablename__ = "campaign_role"
+
+    id = db.Column(db.Integer, primary_key=True)
+    code = db.Column(db.String(32), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+    sort_order = db.Column(db.Integer, nullable=False, default=0)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
+class Campaign(SearchableMixin, db.Model):
+    """Phong trào thi đua, owned by the unit that launches it (DOMAIN.md, workflow 1)."""
+
+    __tablename__ = "campaign"
+    __search_fields__ = ("name", "launch_level_label", "owner_name")
+
+    id = db.Column(db.Integer, primary_key=True)
+    owner_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
+    name = db.Column(db.String(500), nullable=False)
+    launch_level = db.Column(db.String(32), nullable=False)
+    kind = db.Column(db.String(16), nullable=False, index=True)  # regular | thematic
+    start_date = db.Column(db.Date, nullable=False)
+    end_date = db.Column(db.Date, nullable=False)
+    description = db.Column(db.Text)
+    registration_deadline = db.Column(db.Date, index=True)
+    dossier_deadline = db.Column(db.Date, index=True)
+    for_individuals = db.Column(db.Boolean, nullable=False, default=True)
+    for_collectives = db.Column(db.Boolean, nullable=False, default=False)
+    status = db.Column(db.String(16), nullable=False, default="draft", index=True)  # draft | launched | archived
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    launched_at = db.Column(db.DateTime)
+    archived_at = db.Column(db.DateTime)
+    search_text = db.Column(db.String(1500), nullable=False, default="", index=True)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    owner_unit = db.relationship("Unit")
+    created_by = db.relationship("User")
+    units = db.relationship("CampaignUnit", back_populates="campaign", order_by="CampaignUnit.id")
+    attachments = db.relationship("CampaignAttachment", back_populates="campaign",
+                                  order_by="CampaignAttachment.id")
+    links = db.relationship("CampaignLink", back_populates="campaign", order_by="CampaignLink.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def launch_level_label(self) -> str:
+        from adminapp.labels import LAUNCH_LEVELS
+
+        return LAUNCH_LEVELS.get(self.launch_level, self.launch_level or "")
+
+    @property
+    def owner_name(self) -> str:
+        return self.owner_unit.name if self.owner_unit is not None else ""
+
+    def __str__(self) -> str:
+        return self.name
 
 
+class CampaignUnit(db.Model):
+    """A participating unit (Đơn vị tham gia) and its role in the campaign."""
+
+    __tablename__ = "campaign_unit"
+
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id", ondelete="RESTRICT"), nullable=False, index=True)
+    unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
+    role_id = db.Column(db.Integer, db.ForeignKey("campaign_role.id", ondelete="RESTRICT"), nullable=False)
+
+    campaign = db.relationship("Campaign", back_populates="units")
+    unit = db.relationship("Unit")
+    role = db.relationship("CampaignRole")
+
+    __table_args__ = (db.UniqueConstraint("campaign_id", "unit_id", name="uq_campaign_unit"),)
+
+    def __str__(self) -> str:
+        return f"{self.unit} – {self.role}"
 
 
+class CampaignAttachment(db.Model):
+    """A file attached to a campaign; bytes live in the database (shared by every app instance)."""
+
+    __tablename__ = "campaign_attachment"
+
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id", ondelete="RESTRICT"), nullable=False, index=True)
+    filename = db.Column(db.String(255), nullable=False)
+    content_type = db.Column(db.String(120), nullable=False)
+    size = db.Column(db.Integer, nullable=False)
+    data = db.deferred(db.Column(db.LargeBinary, nullable=False))
+    uploaded_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    uploaded_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    campaign = db.relationship("Campaign", back_populates="attachments")
+
+    def __str__(self) -> str:
+        return self.filename
 
 
+class CampaignLink(db.Model):
+    """A link to a large document (Thêm liên kết): http/https only."""
+
+    __tablename__ = "campaign_link"
+
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id", ondelete="RESTRICT"), nullable=False, index=True)
+    url = db.Column(db.String(2000), nullable=False)
+    title = db.Column(db.String(255))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    campaign = db.relationship("Campaign", back_populates="links")
+
+    def __str__(self) -> str:
+        return self.title or self.url
 
 
+class Registration(db.Model):
+    """A participating unit's participant list for one campaign and its review state."""
+
+    __tablename__ = "registration"
+
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id", ondelete="RESTRICT"), nullable=False, index=True)
+    unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
+    status = db.Column(db.String(16), nullable=False, default="not_sent", index=True)
+    last_reason = db.Column(db.Text)
+    # True after Hủy phê duyệt: the list is pending again and its unit may correct it.
+    reopened = db.Column(db.Boolean, nullable=False, default=False)
+    read_at = db.Column(db.DateTime)  # first opened by the receiving unit (unread marker)
+    sent_at = db.Column(db.DateTime)
+    reviewed_at = db.Column(db.DateTime)
+    reviewed_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    campaign = db.relationship("Campaign")
+    unit = db.relationship("Unit")
+    reviewed_by = db.relationship("User")
+    participants = db.relationship("Participant", back_populates="registration",
+                                   order_by="Participant.sort_order, Participant.id")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (db.UniqueConstraint("campaign_id", "unit_id", name="uq_registration_campaign_unit"),)
+
+    def __str__(self) -> str:
+        return f"{self.unit} – {self.campaign}"
 
 
+class Participant(db.Model):
+    """One row of a participant list: an individual (cá nhân) or a collective (tập thể)."""
 
+    __tablename__ = "participant"
 
+    id = db.Column(db.Integer, primary_key=True)
+    registration_id = db.Column(db.Integer, db.ForeignKey("registration.id", ondelete="RESTRICT"), nullable=False,
+                                index=True)
+    kind = db.Column(db.String(16), nullable=False)  # individual | collective
+    full_name = db.Column(db.String(255), nullable=False)
+    birth_year = db.Column(db.Integer)
+    position = db.Column(db.String(255))
+    unit_name = db.Column(db.String(255))
+    sort_order = db.Column(db.Integer, nullable=False, default=0)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
+    registration = db.relationship("Registration", back_populates="participants")
 
-
-
-
-
-
-
+    def __str__(self) -> str:
+        return self.full_name
 
 
 # --------------------------------------------------------------------------- initiatives (issue 4)

@@ -226,26 +226,99 @@ register_scope(Role, lambda user: true(), lambda user, role: True)
 
 
 # --------------------------------------------------------------------------- campaigns (issue 3)
-# (scopes and rules of the campaigns workflow go here)
+# Visibility (DOMAIN.md "Per-level access", workflow 1), decided here once:
+# - a draft is visible only to users of its owner unit (not even to the units above);
+# - a launched or archived campaign is visible to the owner unit's subtree (the owner and the units
+#   above it see it as a record of a unit in their scope) and to every participating unit and the units
+#   above a participating unit (a unit sees the campaigns launched to it or to units below it);
+# - a registration is visible to its own unit's subtree and to the campaign owner's subtree (the
+#   reviewers), so a participating unit never sees its siblings' registrations;
+# - attachments, links and participating-unit rows follow their campaign; participants their registration.
+from models import (  # noqa: E402
+    Campaign,
+    CampaignAttachment,
+    CampaignLink,
+    CampaignRole,
+    CampaignUnit,
+    Participant,
+    Registration,
+)
 
 
+def _campaign_condition(user: User) -> ColumnElement[bool]:
+    in_my_subtree = subtree_unit_ids(user)
+    owner_side = Campaign.owner_unit_id.in_(in_my_subtree)
+    receiving_side = Campaign.id.in_(select(CampaignUnit.campaign_id).where(CampaignUnit.unit_id.in_(in_my_subtree)))
+    draft = (Campaign.status == "draft") & (Campaign.owner_unit_id == user.unit_id)
+    return draft | ((Campaign.status != "draft") & (owner_side | receiving_side))
 
 
+def _campaign_visible(user: User, campaign: Campaign) -> bool:
+    if campaign.status == "draft":
+        return campaign.owner_unit_id == user.unit_id
+    if unit_in_subtree(user, campaign.owner_unit):
+        return True
+    return any(unit_in_subtree(user, cu.unit) for cu in campaign.units)
 
 
+def _visible_campaign_ids(user: User):
+    return select(Campaign.id).where(_campaign_condition(user))
 
 
+def _registration_condition(user: User) -> ColumnElement[bool]:
+    in_my_subtree = subtree_unit_ids(user)
+    owned = select(Campaign.id).where(Campaign.owner_unit_id.in_(in_my_subtree))
+    return Registration.unit_id.in_(in_my_subtree) | Registration.campaign_id.in_(owned)
 
 
+def _registration_visible(user: User, reg: Registration) -> bool:
+    return unit_in_subtree(user, reg.unit) or unit_in_subtree(user, reg.campaign.owner_unit)
 
 
+register_scope(Campaign, _campaign_condition, _campaign_visible)
+register_scope(
+    CampaignUnit,
+    lambda user: CampaignUnit.campaign_id.in_(_visible_campaign_ids(user)),
+    lambda user, cu: _campaign_visible(user, cu.campaign),
+)
+register_scope(
+    CampaignAttachment,
+    lambda user: CampaignAttachment.campaign_id.in_(_visible_campaign_ids(user)),
+    lambda user, att: _campaign_visible(user, att.campaign),
+)
+register_scope(
+    CampaignLink,
+    lambda user: CampaignLink.campaign_id.in_(_visible_campaign_ids(user)),
+    lambda user, link: _campaign_visible(user, link.campaign),
+)
+register_scope(Registration, _registration_condition, _registration_visible)
+register_scope(
+    Participant,
+    lambda user: Participant.registration_id.in_(select(Registration.id).where(_registration_condition(user))),
+    lambda user, p: _registration_visible(user, p.registration),
+)
+register_scope(CampaignRole, lambda user: true(), lambda user, role: True)
 
 
+def can_manage_campaign(user: User | None, campaign: Campaign) -> bool:
+    """Create, edit, launch, archive, delete: `campaign.launch` at the owner unit (or a global admin)."""
+    if not has_permission(user, "campaign.launch"):
+        return False
+    return is_global(user) or campaign.owner_unit_id == user.unit_id
 
 
+def can_review_registration(user: User | None, reg: Registration) -> bool:
+    """Phê duyệt / Từ chối / Hủy phê duyệt: `registration.review` at the launching unit; never one's own list."""
+    if not has_permission(user, "registration.review"):
+        return False
+    if reg.unit_id == user.unit_id:
+        return False
+    return is_global(user) or reg.campaign.owner_unit_id == user.unit_id
 
 
-
+def can_submit_registration(user: User | None, reg: Registration) -> bool:
+    """Build and send a participant list: `registration.submit` at the registration's own unit."""
+    return has_permission(user, "registration.submit") and reg.unit_id == user.unit_id
 
 
 

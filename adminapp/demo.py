@@ -55,6 +55,9 @@ def seed_demo() -> int:
             password=DEMO_PASSWORD, roles=[roles[r] for r in role_names],
         )
         created += 1
+    from adminapp.workflow.campaigns import ensure_default_roles  # default roles of participating units
+
+    created += ensure_default_roles()
     return created
 
 

@@ -43,6 +43,78 @@ OBJECT_TYPES = {
 
 YES_NO = {True: "Có", False: "Không"}
 
+# campaigns
+
+LAUNCH_LEVELS = {
+    "national": "Cấp trung ương/toàn quốc",
+    "province": "Cấp tỉnh/tương đương",
+    "district": "Cấp huyện/tương đương",
+    "grassroots": "Cấp cơ sở",
+}
+
+CAMPAIGN_KINDS = {
+    "regular": "Thường xuyên",
+    "thematic": "Theo chuyên đề (theo đợt)",
+}
+
+CAMPAIGN_STATUSES = {
+    "draft": "Bản nháp (chưa phát động)",
+    "launched": "Đã phát động",
+    "archived": "Đã kết thúc",
+}
+
+REGISTRATION_STATUSES = {
+    "not_sent": "Chưa gửi",
+    "pending": "Chờ duyệt",
+    "rejected": "Từ chối",
+    "approved": "Đã duyệt",
+}
+
+REGISTRATION_ACTIONS = {
+    "send": "Gửi",
+    "approve": "Phê duyệt",
+    "reject": "Từ chối",
+    "revoke": "Hủy phê duyệt",
+}
+
+PARTICIPANT_KINDS = {
+    "individual": "Cá nhân",
+    "collective": "Tập thể",
+}
+
+# Default roles of a participating unit (seeded as data, editable).
+DEFAULT_CAMPAIGN_ROLES = [
+    ("lead", "Chủ trì"),
+    ("cluster_head", "Trưởng cụm/khối"),
+    ("cluster_deputy", "Phó cụm/khối"),
+    ("member", "Thành viên"),
+]
+
+AUDIT_ACTIONS.update({
+    "campaign.create": "Tạo phong trào",
+    "campaign.update": "Sửa phong trào",
+    "campaign.launch": "Phát động phong trào",
+    "campaign.archive": "Kết thúc phong trào",
+    "campaign.delete": "Xóa phong trào (bản nháp)",
+    "campaign.unit_add": "Thêm đơn vị tham gia",
+    "campaign.unit_remove": "Bỏ đơn vị tham gia",
+    "campaign.attachment_add": "Thêm tệp đính kèm",
+    "campaign.attachment_remove": "Xóa tệp đính kèm",
+    "campaign.link_add": "Thêm liên kết",
+    "campaign.link_remove": "Xóa liên kết",
+    "registration.send": "Gửi danh sách đăng ký",
+    "registration.approve": "Phê duyệt danh sách đăng ký",
+    "registration.reject": "Từ chối danh sách đăng ký",
+    "registration.revoke": "Hủy phê duyệt danh sách đăng ký",
+    "registration.participants": "Cập nhật danh sách thành viên",
+    "registration.import": "Nhập danh sách thành viên từ tệp",
+})
+
+OBJECT_TYPES.update({
+    "campaign": "Phong trào thi đua",
+    "registration": "Đăng ký tham gia phong trào",
+})
+
 # initiatives
 INITIATIVE_STATUSES = {
     "submitted": "Đã nộp",

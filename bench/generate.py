@@ -6,7 +6,6 @@ provinces hold more), about 11,000 units over 4 levels by default.
 """
 from __future__ import annotations
 
-import io
 import random
 from collections.abc import Iterator
 

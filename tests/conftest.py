@@ -44,6 +44,17 @@ def pytest_report_header(config):  # noqa: ARG001
     return f"database backends: {', '.join(BACKENDS)}"
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001
+    """One line per security measure (access matrix, sqlmap, races, fuzzing), all together at the end."""
+    from tests import summary
+
+    lines = summary.lines()
+    if lines:
+        terminalreporter.section("security summary")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs in its own app context (own `g`, own db session), as in production.
 

@@ -4,7 +4,7 @@ from flask_admin import Admin
 from flask_admin import babel as admin_babel
 from flask_admin.theme import Bootstrap4Theme
 
-from adminapp import translations_path
+from adminapp import csp_nonce, translations_path
 
 
 class _ProjectAdminDomain(type(admin_babel.domain)):
@@ -39,6 +39,7 @@ def init_admin(app: Flask) -> Admin:
         name="Thi đua – Khen thưởng",
         index_view=DashboardView(name="Trang chủ", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/app_base.html", fluid=True),
+        csp_nonce_generator=csp_nonce,  # inline <script> of Flask-Admin's templates carry the CSP nonce
     )
     campaigns.register(admin)
     initiatives.register(admin)

@@ -1,5 +1,439 @@
-"""Campaigns (issue 3): Phong trào, registrations and participant lists."""
+"""Campaigns (issue 3): Phong trào lists (Phát động / Phong trào được phát động), the campaign form,
+and the registration list. Pages of one campaign live in views/campaign_pages.py.
+
+Views stay thin: they parse the request, call one service of adminapp.workflow, commit or roll back.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, DateBetweenFilter, FilterEqual
+from flask_admin.contrib.sqla.tools import get_query_for_ids
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from adminapp import access, formatting, labels
+from adminapp.extensions import db
+from adminapp.text import like_pattern
+from adminapp.workflow import campaigns as svc
+from adminapp.workflow.registrations import status_label
+from forms.campaigns import CampaignForm
+from models import Campaign, CampaignRole, Registration, Unit
+from views.base import CONFLICT_MESSAGE, ScopedModelView
+from views.filters import UnitTextFilter
+
+CATEGORY = "Phong trào"
+REG_STATES = list(labels.REGISTRATION_STATUSES)
+
+
+# --------------------------------------------------------------------------- filters
+
+
+class YearFilter(BaseSQLAFilter):
+    """Campaigns running at some point of the given year."""
+
+    def validate(self, value):
+        return value.strip().isdigit() and 1900 <= int(value) <= 2200
+
+    def apply(self, query, value, alias=None):  # noqa: ARG002
+        y = int(value)
+        return query.filter(Campaign.start_date <= date(y, 12, 31), Campaign.end_date >= date(y, 1, 1))
+
+    def operation(self):
+        return "là"
+
+
+class UnreadFilter(BaseSQLAFilter):
+    """Received campaigns that my unit has (not) opened yet."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=[("1", "Chưa xem"), ("0", "Đã xem")])
+
+    def apply(self, query, value, alias=None):  # noqa: ARG002
+        cond = exists().where(Registration.campaign_id == Campaign.id, Registration.unit_id == current_user.unit_id,
+                              Registration.read_at.is_(None))
+        return query.filter(cond if value == "1" else ~cond)
+
+    def operation(self):
+        return "là"
+
+
+class CampaignTextFilter(BaseSQLAFilter):
+    def apply(self, query, value, alias=None):  # noqa: ARG002
+        ids = select(Campaign.id).where(Campaign.search_text.like(like_pattern(value), escape="\\"))
+        return query.filter(self.column.in_(ids))
+
+    def operation(self):
+        return "chứa"
+
+
+def _filters():
+    return [
+        FilterEqual(Campaign.kind, "Loại phong trào", options=list(labels.CAMPAIGN_KINDS.items())),
+        FilterEqual(Campaign.launch_level, "Cấp phát động", options=list(labels.LAUNCH_LEVELS.items())),
+        FilterEqual(Campaign.status, "Trạng thái", options=list(labels.CAMPAIGN_STATUSES.items())),
+        UnitTextFilter(Campaign.owner_unit_id, "Đơn vị phát động"),
+        YearFilter(Campaign.start_date, "Năm"),
+        DateBetweenFilter(Campaign.start_date, "Ngày bắt đầu"),
+        DateBetweenFilter(Campaign.end_date, "Ngày kết thúc"),
+    ]
+
+
+# --------------------------------------------------------------------------- formatters
+
+
+def _name(view, context, model, name):  # noqa: ARG001
+    link = Markup('<a href="{}">{}</a>').format(url_for("campaign.detail", campaign_id=model.id), model.name)
+    if model.id in g.get("campaign_unread", set()):
+        link += Markup(' <span class="badge badge-danger">Mới</span>')
+    return link
+
+
+def _counts(view, context, model, name):  # noqa: ARG001
+    counts = g.get("campaign_counts", {}).get(model.id, {})
+    if model.status == "draft":
+        return ""
+    parts = [Markup('<a href="{}">{}: {}</a>').format(
+        url_for("campaign.registrations", campaign_id=model.id, tab=s), status_label(s), counts.get(s, 0))
+        for s in REG_STATES]
+    return Markup("<br>").join(parts)
+
+
+def _dossier_deadline(view, context, model, name):  # noqa: ARG001
+    """Seed 000: the consolidated list (Danh sách tổng hợp đăng ký) opens from the Hạn nộp hồ sơ column."""
+    text = formatting.format_date(model.dossier_deadline)
+    if model.status == "draft":
+        return text
+    return Markup('{}<br><a href="{}" class="small">Danh sách tổng hợp đăng ký</a>').format(
+        text, url_for("campaign.consolidated", campaign_id=model.id, fmt="xlsx"))
+
+
+def _my_status(view, context, model, name):  # noqa: ARG001
+    status = g.get("campaign_my_status", {}).get(model.id)
+    return status_label(status) if status else ""
+
+
+COMMON_LABELS = {
+    "name": "Tên phong trào", "owner_unit": "Đơn vị phát động", "launch_level": "Cấp phát động",
+    "kind": "Loại phong trào", "start_date": "Ngày bắt đầu", "end_date": "Ngày kết thúc",
+    "registration_deadline": "Hạn đăng ký", "dossier_deadline": "Hạn nộp hồ sơ", "status": "Trạng thái",
+    "registration_counts": "Đăng ký theo trạng thái", "my_status": "Danh sách của đơn vị",
+    "for_individuals": "Cá nhân", "for_collectives": "Tập thể", "launched_at": "Ngày phát động",
+}
+LABEL_FORMATTERS = {
+    "kind": lambda v, c, m, n: labels.CAMPAIGN_KINDS.get(m.kind, m.kind),
+    "launch_level": lambda v, c, m, n: labels.LAUNCH_LEVELS.get(m.launch_level, m.launch_level),
+    "status": lambda v, c, m, n: labels.CAMPAIGN_STATUSES.get(m.status, m.status),
+}
+
+
+class CampaignListBase(ScopedModelView):
+    view_permission = "campaign.view"
+    audit_object_type = "campaign"
+    column_labels = COMMON_LABELS
+    column_default_sort = ("created_at", True)
+    column_sortable_list = ["name", "start_date", "end_date", "registration_deadline", "dossier_deadline"]
+    column_select_related_list = [Campaign.owner_unit]
+    column_export_list = ["name", "owner_unit", "launch_level", "kind", "start_date", "end_date",
+                          "registration_deadline", "dossier_deadline", "status"]
+    column_formatters_export = dict(LABEL_FORMATTERS)
+    can_view_details = False
+    list_template = "campaigns/list.html"
+
+    def __init__(self, *args, **kwargs):
+        self.column_filters = _filters() + self.extra_filters()
+        super().__init__(Campaign, *args, **kwargs)
+
+    def extra_filters(self):
+        return []
+
+    def restrict(self, query):
+        return query
+
+    def get_query(self):
+        return self.restrict(super().get_query())
+
+    def get_count_query(self):
+        return self.restrict(super().get_count_query())
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True) and rows:
+            self.annotate([c.id for c in rows])
+        return count, rows
+
+    def annotate(self, ids):
+        """One grouped query per page (no N+1) for the computed columns."""
+
+    @expose("/details/")
+    def details_view(self):
+        return redirect(url_for("campaign.detail", campaign_id=self.get_one(request.args.get("id")).id))
+
+
+class LaunchedCampaignView(CampaignListBase):
+    """Phát động: campaigns of my unit, drafts included."""
+
+    create_permission = edit_permission = delete_permission = "campaign.launch"
+    column_list = ["name", "launch_level", "kind", "start_date", "end_date", "registration_deadline",
+                   "dossier_deadline", "status", "registration_counts"]
+    column_formatters = dict(LABEL_FORMATTERS, name=_name, registration_counts=_counts,
+                             dossier_deadline=_dossier_deadline)
+    export_title = "DANH SÁCH PHONG TRÀO THI ĐUA ĐÃ PHÁT ĐỘNG"
+
+    def restrict(self, query):
+        return query.filter(Campaign.owner_unit_id == current_user.unit_id)
+
+    def annotate(self, ids):
+        counts: dict[int, dict[str, int]] = {}
+        for cid, status, n in db.session.execute(
+            select(Registration.campaign_id, Registration.status, func.count())
+            .where(Registration.campaign_id.in_(ids)).group_by(Registration.campaign_id, Registration.status)
+        ):
+            counts.setdefault(cid, {})[status] = n
+        g.campaign_counts = counts
+
+    def can_manage(self, campaign) -> bool:
+        return access.can_manage_campaign(current_user, campaign)
+
+    # ------------------------------------------------------------- create / edit: our own form
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if not self.can_create:
+            abort(403)
+        return campaign_form_page(self, None)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        campaign = self.get_one(request.args.get("id"))
+        if not self.can_manage(campaign):
+            abort(403)
+        return campaign_form_page(self, campaign)
+
+    def delete_model(self, model):
+        try:
+            svc.delete_campaign(actor=current_user, campaign=model)
+            db.session.commit()
+            return True
+        except (svc.CampaignError, access.PermissionDenied) as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return False
+
+    # ------------------------------------------------------------- bulk actions
+
+    def _selected(self, ids):
+        # Flask-Admin passes the ids as strings: PostgreSQL refuses integer = varchar.
+        return get_query_for_ids(self.get_query(), self.model, [int(i) for i in ids if str(i).isdigit()]).all()
+
+    @action("launch", "Phát động", "Phát động các phong trào đã chọn xuống đơn vị tham gia?")
+    def action_launch(self, ids):
+        result = svc.launch_many(actor=current_user, campaigns=self._selected(ids))
+        db.session.commit()
+        flash(result.message("phát động"), "success" if not result.skipped else "warning")
+
+    @action("archive", "Kết thúc (lưu trữ)", "Kết thúc các phong trào đã chọn?")
+    def action_archive(self, ids):
+        result = svc.BulkResult()
+        for c in self._selected(ids):
+            try:
+                with db.session.begin_nested():
+                    svc.archive_campaign(actor=current_user, campaign=c)
+                result.changed.append(c.id)
+            except (svc.CampaignError, access.PermissionDenied) as exc:
+                result.skipped.append((c.id, c.name, exc.message))
+        db.session.commit()
+        flash(result.message("kết thúc"), "success" if not result.skipped else "warning")
+
+    def is_action_allowed(self, name):
+        if name in ("launch", "archive"):
+            return self._has("campaign.launch")
+        return super().is_action_allowed(name)
+
+
+class ReceivedCampaignView(CampaignListBase):
+    """Phong trào được phát động: campaigns launched to my unit, with an unread marker."""
+
+    column_list = ["name", "owner_unit", "launch_level", "kind", "start_date", "end_date", "registration_deadline",
+                   "dossier_deadline", "status", "my_status"]
+    column_formatters = dict(LABEL_FORMATTERS, name=_name, my_status=_my_status)
+    export_title = "DANH SÁCH PHONG TRÀO ĐƯỢC PHÁT ĐỘNG"
+
+    def extra_filters(self):
+        return [UnreadFilter(Campaign.id, "Đã xem")]
+
+    def restrict(self, query):
+        mine = exists().where(Registration.campaign_id == Campaign.id, Registration.unit_id == current_user.unit_id)
+        return query.filter(Campaign.status != "draft", mine)
+
+    def annotate(self, ids):
+        rows = db.session.execute(
+            select(Registration.campaign_id, Registration.status, Registration.read_at)
+            .where(Registration.campaign_id.in_(ids), Registration.unit_id == current_user.unit_id)
+        ).all()
+        g.campaign_my_status = {cid: status for cid, status, _ in rows}
+        g.campaign_unread = {cid for cid, _, read_at in rows if read_at is None}
+
+
+# --------------------------------------------------------------------------- registrations (all in scope)
+
+
+def _reg_campaign(view, context, model, name):  # noqa: ARG001
+    return Markup('<a href="{}">{}</a>').format(url_for("campaign.registration", registration_id=model.id),
+                                                model.campaign.name)
+
+
+class RegistrationView(ScopedModelView):
+    """Danh sách đăng ký: every registration in my scope (mine and those I review)."""
+
+    view_permission = "campaign.view"
+    can_view_details = False
+    column_list = ["campaign", "unit", "status", "sent_at", "reviewed_at", "last_reason"]
+    column_export_list = column_list
+    column_labels = {"campaign": "Phong trào", "unit": "Đơn vị", "status": "Trạng thái", "sent_at": "Ngày gửi",
+                     "reviewed_at": "Ngày duyệt", "last_reason": "Lý do (từ chối / hủy phê duyệt)"}
+    column_formatters = {"campaign": _reg_campaign,
+                         "status": lambda v, c, m, n: status_label(m.status)}
+    column_formatters_export = {"campaign": lambda v, c, m, n: m.campaign.name,
+                                "status": lambda v, c, m, n: status_label(m.status)}
+    column_default_sort = ("id", True)
+    column_select_related_list = [Registration.campaign, Registration.unit]
+    column_filters = [
+        FilterEqual(Registration.status, "Trạng thái", options=list(labels.REGISTRATION_STATUSES.items())),
+        CampaignTextFilter(Registration.campaign_id, "Phong trào"),
+        UnitTextFilter(Registration.unit_id, "Đơn vị"),
+    ]
+    export_title = "DANH SÁCH ĐĂNG KÝ THAM GIA PHONG TRÀO"
+
+    def get_query(self):
+        return super().get_query().filter(Registration.campaign.has(Campaign.status != "draft"))
+
+    def get_count_query(self):
+        return super().get_count_query().filter(Registration.campaign.has(Campaign.status != "draft"))
+
+
+class CampaignRoleView(ScopedModelView):
+    """Vai trò của đơn vị trong phong trào: data, editable (deactivated, never deleted)."""
+
+    view_permission = "campaign.view"
+    create_permission = edit_permission = "role.manage"
+    delete_permission = None
+    can_view_details = False
+    column_list = ["name", "code", "sort_order", "active"]
+    column_labels = {"name": "Tên vai trò", "code": "Mã", "sort_order": "Thứ tự", "active": "Đang dùng"}
+    column_default_sort = "sort_order"
+    form_columns = ["name", "code", "sort_order", "active"]
+    export_title = "VAI TRÒ CỦA ĐƠN VỊ TRONG PHONG TRÀO"
+
+
+# --------------------------------------------------------------------------- the campaign form
+
+
+def _unit_rows(owner: Unit):
+    """Pairs (unit, role) posted by the form rows; errors for a unit outside the owner's subtree."""
+    candidates = {u.id: u for u in svc.candidate_units(owner)}
+    roles = {r.id: r for r in svc.active_roles()}
+    pairs, errors, raw = [], [], []
+    for unit_id, role_id in zip(request.form.getlist("unit_id"), request.form.getlist("role_id"), strict=False):
+        raw.append((unit_id, role_id))
+        if not unit_id:
+            continue
+        try:
+            unit, role = candidates.get(int(unit_id)), roles.get(int(role_id))
+        except ValueError:
+            unit = role = None
+        if unit is None:
+            errors.append("Chỉ chọn được đơn vị trực thuộc đơn vị phát động.")
+        elif role is None:
+            errors.append(f"Vui lòng chọn vai trò của đơn vị “{unit.name}”.")
+        else:
+            pairs.append((unit, role))
+    return pairs, errors, raw
+
+
+def _add_files_and_links(campaign: Campaign, form: CampaignForm, max_mb: int) -> None:
+    for storage in request.files.getlist("attachments"):
+        if storage and storage.filename:
+            svc.add_attachment(actor=current_user, campaign=campaign, filename=storage.filename,
+                               data=storage.read(), max_mb=max_mb)
+    for line in (form.links.data or "").splitlines():
+        if line.strip():
+            svc.add_link(actor=current_user, campaign=campaign, url=line.strip())
+
+
+def campaign_form_page(view, campaign: Campaign | None):
+    from flask import current_app
+
+    owner = campaign.owner_unit if campaign is not None else current_user.unit
+    form = CampaignForm(obj=campaign) if request.method == "GET" else CampaignForm()
+    if request.method == "GET":
+        form.links.data = ""
+        if campaign is None:
+            form.for_individuals.data = True
+        else:
+            form.version.data = str(campaign.version)
+    is_new = campaign is None
+    errors: list[str] = []
+    raw_rows = [(str(cu.unit_id), str(cu.role_id)) for cu in campaign.units] if campaign is not None else []
+    if request.method == "POST":
+        pairs, errors, raw_rows = _unit_rows(owner)
+        launch = request.form.get("submit") == "save_launch"
+        if form.validate_on_submit() and not errors:
+            try:
+                if campaign is None:
+                    campaign = svc.create_campaign(actor=current_user, units=pairs, **form.values())
+                else:
+                    expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+                    svc.update_campaign(actor=current_user, campaign=campaign, expected_version=expected,
+                                        **form.values())
+                    svc.sync_participating_units(actor=current_user, campaign=campaign, pairs=pairs)
+                _add_files_and_links(campaign, form, current_app.config.get("MAX_UPLOAD_MB", 20))
+                if launch:
+                    svc.launch_campaign(actor=current_user, campaign=campaign)
+                db.session.commit()
+                flash(f"Đã lưu{' và phát động' if launch else ''} phong trào “{campaign.name}”.", "success")
+                return redirect(url_for("campaign.detail", campaign_id=campaign.id))
+            except (svc.CampaignError, access.PermissionDenied) as exc:
+                db.session.rollback()
+                errors = getattr(exc, "errors", [exc.message])
+            except (StaleDataError, IntegrityError):
+                db.session.rollback()
+                errors = [CONFLICT_MESSAGE]
+            if is_new:
+                campaign = None  # the rolled-back draft does not exist
+        else:
+            errors = errors + [f"{form[name].label.text}: {msg}" for name, msgs in form.errors.items()
+                               for msg in msgs]
+    rows = raw_rows + [("", "")] * 3
+    html = view.render("campaigns/form.html", form=form, campaign=campaign, errors=errors, rows=rows,
+                       units=svc.candidate_units(owner), roles=svc.active_roles(), owner=owner,
+                       default_role_id=svc.default_role().id, formatting=formatting)
+    if request.method == "POST":
+        db.session.commit()  # default roles may have been seeded lazily
+        return html, 400
+    db.session.commit()
+    return html
 
 
 def register(admin) -> None:
-    """Add the campaign views to `admin` (none yet)."""
+    """Add the campaign views to `admin` (menu "Phong trào")."""
+    from views.campaign_dashboard import register_panels
+    from views.campaign_pages import CampaignPages
+
+    admin.add_view(LaunchedCampaignView(name="Phát động", endpoint="campaigns", category=CATEGORY))
+    admin.add_view(ReceivedCampaignView(name="Phong trào được phát động", endpoint="received_campaigns",
+                                        category=CATEGORY))
+    admin.add_view(RegistrationView(Registration, name="Danh sách đăng ký", endpoint="registrations",
+                                    category=CATEGORY))
+    admin.add_view(CampaignRoleView(CampaignRole, name="Vai trò đơn vị trong phong trào", endpoint="campaign_roles",
+                                    category=CATEGORY))
+    admin.add_view(CampaignPages(name="Phong trào thi đua", endpoint="campaign", url="/admin/campaign"))
+    register_panels()
+
+

@@ -11,9 +11,19 @@ from models import user_role
 from views.base import ScopedModelView
 
 
+class _OptionCheckbox(widgets.CheckboxInput):
+    """A checkbox of the list without the HTML `required` attribute: WTForms copies the field's
+    DataRequired flag onto every option, and the browser then refused to submit unless *all*
+    permissions were ticked. "At least one" is checked by the field's validator on the server."""
+
+    def __call__(self, field, **kwargs):
+        kwargs["required"] = False
+        return super().__call__(field, **kwargs)
+
+
 class CheckboxListField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+    option_widget = _OptionCheckbox()
 
 
 def _permissions_formatter(view, context, model, name):  # noqa: ARG001
@@ -45,6 +55,7 @@ class RoleView(ScopedModelView):
                                 Regexp(r"^[a-z0-9_.-]+$", message="Chỉ dùng chữ thường không dấu, số, dấu chấm, gạch.")]},
         "title": {"validators": [DataRequired(), Length(max=120)]},
     }
+    form_widget_args = {"permissions": {"class": "list-unstyled mb-0"}}  # not a bordered form-control box
     export_title = "DANH SÁCH VAI TRÒ"
 
     def on_model_delete(self, model):

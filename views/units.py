@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import g, request
-from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
+from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, IntEqualFilter
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
@@ -57,7 +57,8 @@ class UnitView(ScopedModelView):
     }
     column_formatters_export = {"kind": lambda v, c, m, n: labels.UNIT_KINDS.get(m.kind, m.kind)}
     column_filters = [
-        FilterEqual(Unit.level, "Cấp", options=[(str(k), v) for k, v in labels.LEVELS.items()]),
+        # an integer filter: a text value compared with the integer column fails on PostgreSQL (500)
+        IntEqualFilter(Unit.level, "Cấp", options=[(str(k), v) for k, v in labels.LEVELS.items()]),
         FilterEqual(Unit.kind, "Loại", options=list(labels.UNIT_KINDS.items())),
         UnitTextFilter(Unit.parent_id, "Đơn vị cấp trên"),
         BooleanEqualFilter(Unit.active, "Đang hoạt động"),

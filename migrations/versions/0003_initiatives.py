@@ -1,7 +1,7 @@
 """initiatives
 
 Revision ID: 0003_initiatives
-Revises: 0001_foundation
+Revises: 0002_campaigns
 Create Date: 2026-11-25 14:38:58.265481
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_initiatives'
-down_revision = '0001_foundation'
+down_revision = '0002_campaigns'
 branch_labels = None
 depends_on = None
 

@@ -36,7 +36,7 @@ def test_officer_logs_in_browses_searches_and_adds_a_unit(page, login_page, site
     shot("dashboard")
     expect(page.locator("body")).to_contain_text("Liên đoàn Lao động quận Hoàn Kiếm")
     page.click("text=Hệ thống")
-    page.click("a.dropdown-item:has-text('Đơn vị')")
+    page.click("a.dropdown-item[href='/admin/units/']")
     expect(page.locator("table.model-list")).to_contain_text("Công đoàn cơ sở Bệnh viện Hữu nghị Việt Đức")
     shot("units")
     page.fill("input[name=search]", "viet duc")

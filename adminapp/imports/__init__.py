@@ -1,0 +1,1 @@
+"""XLSX readers with per-row validation (nothing is saved unless every row is valid)."""

@@ -1,0 +1,223 @@
+"""Registrations (đăng ký tham gia): participant lists sent up and reviewed by the launching unit.
+
+The states and moves of DOMAIN.md workflow 1 live in TRANSITIONS; one apply() reads it, changes the
+row with a conditional UPDATE (… WHERE id = :id AND status = :from) so that concurrent reviewers give
+exactly one change and one audit event, and raises TransitionError for an illegal move.
+Services never commit: the caller does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+
+from adminapp import access, audit, labels
+from adminapp.extensions import db
+from adminapp.workflow.campaigns import BulkResult, CampaignError
+from models import Participant, Registration, User, utcnow
+
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("not_sent", "send"): "pending",
+    ("rejected", "send"): "pending",
+    ("pending", "approve"): "approved",
+    ("pending", "reject"): "rejected",
+    ("approved", "revoke"): "pending",
+}
+ACTIONS = ("send", "approve", "reject", "revoke")
+REASON_REQUIRED = {"reject", "revoke"}
+BULK_VERBS = {"send": "gửi", "approve": "phê duyệt", "reject": "từ chối", "revoke": "hủy phê duyệt"}
+MAX_REASON = 2000
+
+
+class TransitionError(CampaignError):
+    """An illegal or refused move of a registration; the message is Vietnamese."""
+
+
+class RegistrationNotFound(CampaignError):
+    def __init__(self):
+        super().__init__("Không tìm thấy danh sách đăng ký (hoặc nằm ngoài phạm vi của bạn).")
+
+
+def status_label(status: str) -> str:
+    return labels.REGISTRATION_STATUSES.get(status, status)
+
+
+def is_editable_by_sender(reg: Registration) -> bool:
+    """A sent list is read-only for its unit until it is rejected or its approval is revoked."""
+    if reg.campaign.status != "launched":
+        return False
+    return reg.status in ("not_sent", "rejected") or (reg.status == "pending" and reg.reopened)
+
+
+def _load(user: User, registration_id: int) -> Registration:
+    reg = db.session.execute(
+        select(Registration).where(Registration.id == registration_id).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if reg is None or not access.in_scope(user, reg):
+        raise RegistrationNotFound()
+    return reg
+
+
+def _check_allowed(user: User, reg: Registration, action: str) -> None:
+    if action == "send":
+        if not access.can_submit_registration(user, reg):
+            raise access.PermissionDenied("Chỉ đơn vị tham gia được gửi danh sách đăng ký của mình.")
+    elif not access.can_review_registration(user, reg):
+        if reg.unit_id == user.unit_id:
+            raise access.PermissionDenied("Đơn vị không được tự duyệt danh sách đăng ký của mình.")
+        raise access.PermissionDenied("Chỉ lãnh đạo hoặc chuyên viên của đơn vị phát động được duyệt danh sách.")
+
+
+def apply(user: User, registration_id: int, action: str, reason: str | None = None, *,
+          now: datetime | None = None) -> Registration:
+    """Move one registration by `action`; exactly one audit event per change, in the same transaction."""
+    if action not in ACTIONS:
+        raise TransitionError("Thao tác không hợp lệ.")
+    reg = _load(user, registration_id)
+    _check_allowed(user, reg, action)
+    reason = (reason or "").strip()
+    if action in REASON_REQUIRED and not reason:
+        raise TransitionError(f"Vui lòng nhập lý do {labels.REGISTRATION_ACTIONS[action].lower()}.")
+    if len(reason) > MAX_REASON:
+        raise TransitionError(f"Lý do dài quá {MAX_REASON} ký tự.")
+    if reg.campaign.status != "launched":
+        raise TransitionError("Phong trào đã kết thúc, không thay đổi được danh sách đăng ký.")
+    from_state = reg.status
+    to_state = TRANSITIONS.get((from_state, action))
+    if to_state is None:
+        raise TransitionError(f"Không thể {labels.REGISTRATION_ACTIONS[action].lower()} danh sách đang ở trạng "
+                              f"thái “{status_label(from_state)}”.")
+    if action == "send":
+        count = db.session.execute(select(func.count()).select_from(Participant)
+                                   .where(Participant.registration_id == reg.id)).scalar_one()
+        if not count:
+            raise TransitionError("Danh sách chưa có thành viên nào; hãy thêm thành viên trước khi gửi.")
+    now = now or utcnow()
+    values: dict = {"status": to_state, "version": Registration.version + 1}
+    if action == "send":
+        values.update(sent_at=now, reopened=False)
+    else:
+        values.update(reviewed_at=now, reviewed_by_id=user.id, reopened=(action == "revoke"))
+    if action in REASON_REQUIRED:
+        values["last_reason"] = reason
+    elif action == "approve":
+        values["last_reason"] = None
+    result = db.session.execute(
+        update(Registration).where(Registration.id == reg.id, Registration.status == from_state).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:
+        # Another reviewer changed it first (their change and audit event stand alone).
+        raise TransitionError("Danh sách này vừa được người khác xử lý; hãy tải lại trang để xem trạng thái mới.")
+    audit.record(user, reg, f"registration.{action}", from_state, to_state, reason or None,
+                 details={"campaign_id": reg.campaign_id, "unit": reg.unit.code})
+    db.session.flush()
+    db.session.refresh(reg)
+    return reg
+
+
+def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str | None = None, *,
+               campaign_id: int | None = None, now: datetime | None = None) -> BulkResult:
+    """The same move on many rows (of one campaign if `campaign_id` is given): each changes or is skipped
+    with its Vietnamese reason."""
+    result = BulkResult()
+    if action in REASON_REQUIRED and not (reason or "").strip():
+        raise TransitionError(f"Vui lòng nhập lý do {labels.REGISTRATION_ACTIONS[action].lower()}.")
+    for rid in dict.fromkeys(registration_ids):
+        try:
+            if campaign_id is not None:
+                owner = db.session.execute(select(Registration.campaign_id).where(Registration.id == rid)).scalar()
+                if owner != campaign_id:
+                    raise RegistrationNotFound()
+            apply(user, rid, action, reason, now=now)
+            result.changed.append(rid)
+        except (CampaignError, access.PermissionDenied) as exc:
+            reg = db.session.get(Registration, rid)
+            label = reg.unit.name if reg is not None and access.in_scope(user, reg) else f"#{rid}"
+            result.skipped.append((rid, label, exc.message))
+    return result
+
+
+# --------------------------------------------------------------------------- participant list
+
+
+@dataclass
+class ParticipantData:
+    kind: str
+    full_name: str
+    birth_year: int | None = None
+    position: str | None = None
+    unit_name: str | None = None
+
+
+def validate_participant(data: ParticipantData, campaign, today: date | None = None) -> list[str]:
+    errors = []
+    today = today or date.today()
+    if data.kind not in labels.PARTICIPANT_KINDS:
+        errors.append("Loại phải là “Cá nhân” hoặc “Tập thể”.")
+    elif data.kind == "individual" and not campaign.for_individuals:
+        errors.append("Phong trào này không dành cho cá nhân.")
+    elif data.kind == "collective" and not campaign.for_collectives:
+        errors.append("Phong trào này không dành cho tập thể.")
+    if not (data.full_name or "").strip():
+        errors.append("Họ và tên / tên tập thể không được để trống.")
+    elif len(data.full_name) > 255:
+        errors.append("Họ và tên / tên tập thể dài quá 255 ký tự.")
+    if data.birth_year is not None and not (1900 <= data.birth_year <= today.year):
+        errors.append(f"Năm sinh phải trong khoảng 1900–{today.year}.")
+    if data.kind == "collective" and data.birth_year is not None:
+        errors.append("Tập thể không có năm sinh.")
+    for value, label in ((data.position, "Chức vụ"), (data.unit_name, "Đơn vị công tác")):
+        if value and len(value) > 255:
+            errors.append(f"{label} dài quá 255 ký tự.")
+    return errors
+
+
+def _require_editable(user: User, reg: Registration) -> None:
+    if not access.can_submit_registration(user, reg):
+        raise access.PermissionDenied("Chỉ đơn vị tham gia được lập danh sách đăng ký của mình.")
+    if not is_editable_by_sender(reg):
+        raise TransitionError("Danh sách đã gửi, chỉ sửa được khi bị từ chối hoặc bị hủy phê duyệt.")
+
+
+def _next_order(reg: Registration) -> int:
+    return (db.session.execute(select(func.max(Participant.sort_order))
+                               .where(Participant.registration_id == reg.id)).scalar() or 0) + 1
+
+
+def add_participants(*, actor: User, registration: Registration, rows: list[ParticipantData],
+                     source: str = "form") -> list[Participant]:
+    """Add rows to a list in one go: every row valid, or nothing saved. Audited once."""
+    _require_editable(actor, registration)
+    errors = []
+    for i, data in enumerate(rows, start=1):
+        for msg in validate_participant(data, registration.campaign):
+            errors.append(msg if len(rows) == 1 else f"Dòng {i}: {msg}")
+    if not rows:
+        errors.append("Không có thành viên nào để thêm.")
+    if errors:
+        raise CampaignError(errors[0], errors)
+    order = _next_order(registration)
+    created = []
+    for offset, data in enumerate(rows):
+        p = Participant(registration=registration, kind=data.kind, full_name=data.full_name.strip(),
+                        birth_year=data.birth_year, position=(data.position or "").strip() or None,
+                        unit_name=(data.unit_name or "").strip() or None, sort_order=order + offset)
+        db.session.add(p)
+        created.append(p)
+    db.session.flush()
+    action = "registration.import" if source == "import" else "registration.participants"
+    audit.record(actor, registration, action, details={"added": len(created)})
+    return created
+
+
+def remove_participant(*, actor: User, registration: Registration, participant_id: int) -> None:
+    _require_editable(actor, registration)
+    p = db.session.get(Participant, participant_id)
+    if p is None or p.registration_id != registration.id:
+        raise CampaignError("Không tìm thấy thành viên trong danh sách này.")
+    audit.record(actor, registration, "registration.participants",
+                 details={"removed": p.full_name})
+    db.session.delete(p)
+    db.session.flush()

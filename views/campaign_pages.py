@@ -1,0 +1,415 @@
+"""Pages of one campaign: details, files and links, participating units, the registration review page
+(Tổng hợp / Chưa gửi / Chờ duyệt / Từ chối / Đã duyệt), a unit's participant list, the consolidated list.
+
+Every object is loaded through the access scope: out of scope answers 404, like a missing id.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+from flask import abort, after_this_request, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
+from sqlalchemy.orm.exc import StaleDataError
+
+from adminapp import access, formatting, labels
+from adminapp.exports import registrations as reg_export
+from adminapp.exports import tabular
+from adminapp.extensions import db
+from adminapp.imports import participants as importer
+from adminapp.text import like_pattern
+from adminapp.workflow import campaigns as svc
+from adminapp.workflow import registrations as regsvc
+from forms.campaigns import ImportForm, LinkForm, ParticipantForm
+from models import Campaign, CampaignAttachment, CampaignLink, CampaignUnit, Participant, Registration, Unit
+from views.base import CONFLICT_MESSAGE
+
+TABS = [("all", "Tổng hợp"), ("not_sent", "Chưa gửi"), ("pending", "Chờ duyệt"), ("rejected", "Từ chối"),
+        ("approved", "Đã duyệt")]
+SERVICE_ERRORS = (svc.CampaignError, access.PermissionDenied, StaleDataError, IntegrityError)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _scoped_one(model, obj_id, *options):
+    stmt = access.scope(current_user, model, select(model).where(model.id == obj_id))
+    for opt in options:
+        stmt = stmt.options(opt)
+    obj = db.session.execute(stmt).scalar_one_or_none()
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _message(exc) -> str:
+    """Vietnamese text of a refused operation; a concurrent edit (version or unique clash) reads as a conflict."""
+    return getattr(exc, "message", None) or CONFLICT_MESSAGE
+
+
+def _fail(exc) -> None:
+    db.session.rollback()
+    flash(_message(exc), "error")
+
+
+def _send_temp(writer, suffix: str, mimetype: str, name: str):
+    fd, path = tempfile.mkstemp(suffix=suffix)
+    os.close(fd)
+
+    @after_this_request
+    def _cleanup(response):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return response
+
+    writer(path)
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+class CampaignPages(BaseView):
+    def is_visible(self):
+        return False
+
+    def is_accessible(self):
+        return current_user.is_authenticated and access.has_permission(current_user, "campaign.view")
+
+    def inaccessible_callback(self, name, **kwargs):  # noqa: ARG002
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for("campaigns.index_view"))
+
+    def _campaign(self, campaign_id: int) -> Campaign:
+        return _scoped_one(Campaign, campaign_id)
+
+    def _owner_side(self, campaign: Campaign) -> bool:
+        return access.unit_in_subtree(current_user, campaign.owner_unit)
+
+    # ----------------------------------------------------------------- details
+
+    @expose("/<int:campaign_id>/")
+    def detail(self, campaign_id):
+        campaign = self._campaign(campaign_id)
+        if svc.mark_opened(user=current_user, campaign=campaign):
+            db.session.commit()
+        my_reg = svc.own_registration(current_user, campaign)
+        can_manage = access.can_manage_campaign(current_user, campaign)
+        counts = {}
+        if self._owner_side(campaign):
+            counts = dict(db.session.execute(select(Registration.status, func.count())
+                                             .where(Registration.campaign_id == campaign.id)
+                                             .group_by(Registration.status)).all())
+        html = self.render("campaigns/detail.html", campaign=campaign, my_reg=my_reg, can_manage=can_manage,
+                           owner_side=self._owner_side(campaign), counts=counts, roles=svc.active_roles(),
+                           units=svc.candidate_units(campaign.owner_unit) if can_manage else [],
+                           link_form=LinkForm(), fmt=formatting)
+        db.session.commit()
+        return html
+
+    def _manage(self, campaign_id: int, fn, success: str, target: str = "detail"):
+        campaign = self._campaign(campaign_id)
+        try:
+            fn(campaign)
+            db.session.commit()
+            flash(success.format(name=campaign.name), "success")
+        except SERVICE_ERRORS as exc:
+            _fail(exc)
+        if target == "list" and campaign.status == "draft" and db.session.get(Campaign, campaign_id) is None:
+            return redirect(url_for("campaigns.index_view"))
+        return redirect(url_for("campaign.detail", campaign_id=campaign_id))
+
+    @expose("/<int:campaign_id>/launch", methods=("POST",))
+    def launch(self, campaign_id):
+        return self._manage(campaign_id, lambda c: svc.launch_campaign(actor=current_user, campaign=c),
+                            "Đã phát động phong trào “{name}”.")
+
+    @expose("/<int:campaign_id>/archive", methods=("POST",))
+    def archive(self, campaign_id):
+        return self._manage(campaign_id, lambda c: svc.archive_campaign(actor=current_user, campaign=c),
+                            "Đã kết thúc phong trào “{name}”.")
+
+    @expose("/<int:campaign_id>/delete", methods=("POST",))
+    def delete(self, campaign_id):
+        campaign = self._campaign(campaign_id)
+        try:
+            svc.delete_campaign(actor=current_user, campaign=campaign)
+            db.session.commit()
+            flash("Đã xóa bản nháp phong trào.", "success")
+            return redirect(url_for("campaigns.index_view"))
+        except SERVICE_ERRORS as exc:
+            _fail(exc)
+            return redirect(url_for("campaign.detail", campaign_id=campaign_id))
+
+    @expose("/<int:campaign_id>/units/add", methods=("POST",))
+    def add_unit(self, campaign_id):
+        def _do(c):
+            unit = db.session.get(Unit, request.form.get("unit_id", type=int) or 0)
+            role = next((r for r in svc.active_roles() if r.id == request.form.get("role_id", type=int)), None)
+            if unit is None:
+                raise svc.CampaignError("Vui lòng chọn đơn vị tham gia.")
+            svc.add_participating_unit(actor=current_user, campaign=c, unit=unit, role=role)
+        return self._manage(campaign_id, _do, "Đã thêm đơn vị tham gia.")
+
+    @expose("/<int:campaign_id>/units/<int:cu_id>/remove", methods=("POST",))
+    def remove_unit(self, campaign_id, cu_id):
+        def _do(c):
+            cu = next((x for x in c.units if x.id == cu_id), None)
+            if cu is None:
+                abort(404)
+            svc.remove_participating_unit(actor=current_user, campaign=c, campaign_unit=cu)
+        return self._manage(campaign_id, _do, "Đã bỏ đơn vị khỏi phong trào.")
+
+    # ----------------------------------------------------------------- files and links
+
+    @expose("/<int:campaign_id>/attachments/add", methods=("POST",))
+    def add_attachment(self, campaign_id):
+        def _do(c):
+            files = [f for f in request.files.getlist("attachments") if f and f.filename]
+            if not files:
+                raise svc.CampaignError("Vui lòng chọn tệp cần đính kèm.")
+            for f in files:
+                svc.add_attachment(actor=current_user, campaign=c, filename=f.filename, data=f.read(),
+                                   max_mb=current_app.config.get("MAX_UPLOAD_MB", 20))
+        return self._manage(campaign_id, _do, "Đã thêm tệp đính kèm.")
+
+    @expose("/attachment/<int:attachment_id>")
+    def download(self, attachment_id):
+        att = _scoped_one(CampaignAttachment, attachment_id, undefer(CampaignAttachment.data))
+        safe_type = att.content_type if "/" in att.content_type else "application/octet-stream"
+        return send_file(io.BytesIO(att.data), mimetype=safe_type, as_attachment=True, download_name=att.filename)
+
+    @expose("/attachment/<int:attachment_id>/remove", methods=("POST",))
+    def remove_attachment(self, attachment_id):
+        att = _scoped_one(CampaignAttachment, attachment_id)
+        return self._manage(att.campaign_id, lambda c: svc.remove_attachment(actor=current_user, attachment=att),
+                            "Đã xóa tệp đính kèm.")
+
+    @expose("/<int:campaign_id>/links/add", methods=("POST",))
+    def add_link(self, campaign_id):
+        return self._manage(campaign_id, lambda c: svc.add_link(actor=current_user, campaign=c,
+                                                                url=request.form.get("url"),
+                                                                title=request.form.get("title")),
+                            "Đã thêm liên kết.")
+
+    @expose("/link/<int:link_id>/remove", methods=("POST",))
+    def remove_link(self, link_id):
+        link = _scoped_one(CampaignLink, link_id)
+        return self._manage(link.campaign_id, lambda c: svc.remove_link(actor=current_user, link=link),
+                            "Đã xóa liên kết.")
+
+    # ----------------------------------------------------------------- review page
+
+    def _registration_query(self, campaign: Campaign, tab: str, q: str, role_id: int | None):
+        stmt = (access.scope(current_user, Registration, select(Registration, CampaignUnit, Unit))
+                .join(Unit, Registration.unit_id == Unit.id)
+                .join(CampaignUnit, (CampaignUnit.campaign_id == Registration.campaign_id)
+                      & (CampaignUnit.unit_id == Registration.unit_id), isouter=True)
+                .where(Registration.campaign_id == campaign.id))
+        if tab in labels.REGISTRATION_STATUSES:
+            stmt = stmt.where(Registration.status == tab)
+        for term in (q or "").split():
+            stmt = stmt.where(Unit.search_text.like(like_pattern(term), escape="\\"))
+        if role_id:
+            stmt = stmt.where(CampaignUnit.role_id == role_id)
+        return stmt.order_by(Unit.path)
+
+    def _review_args(self):
+        tab = request.args.get("tab", "all")
+        return (tab if tab in dict(TABS) else "all"), request.args.get("q", "").strip(), \
+            request.args.get("role", type=int)
+
+    @expose("/<int:campaign_id>/registrations")
+    def registrations(self, campaign_id):
+        campaign = self._campaign(campaign_id)
+        if campaign.status == "draft":
+            flash("Phong trào chưa phát động nên chưa có danh sách đăng ký.", "warning")
+            return redirect(url_for("campaign.detail", campaign_id=campaign_id))
+        tab, q, role_id = self._review_args()
+        base = access.scope(current_user, Registration, select(Registration.status, func.count())
+                            .where(Registration.campaign_id == campaign.id).group_by(Registration.status))
+        counts = dict(db.session.execute(base).all())
+        counts["all"] = sum(counts.values())
+        rows = db.session.execute(self._registration_query(campaign, tab, q, role_id)).all()
+        sizes = dict(db.session.execute(
+            select(Participant.registration_id, func.count()).join(Registration)
+            .where(Registration.campaign_id == campaign.id).group_by(Participant.registration_id)).all())
+        return self.render("campaigns/registrations.html", campaign=campaign, tabs=TABS, tab=tab, q=q,
+                           role_id=role_id, counts=counts, rows=rows, sizes=sizes, roles=svc.active_roles(),
+                           can_review=any(access.can_review_registration(current_user, r.Registration)
+                                          for r in rows),
+                           fmt=formatting)
+
+    @expose("/<int:campaign_id>/registrations/action", methods=("POST",))
+    def registrations_action(self, campaign_id):
+        campaign = self._campaign(campaign_id)
+        action = request.form.get("action", "")
+        ids = [int(x) for x in request.form.getlist("rowid") if x.isdigit()]
+        back = url_for("campaign.registrations", campaign_id=campaign.id, tab=request.form.get("tab", "all"),
+                       q=request.form.get("q") or None)
+        if action not in ("approve", "reject", "revoke"):
+            flash("Thao tác không hợp lệ.", "error")
+            return redirect(back)
+        if not ids:
+            flash("Chưa chọn danh sách nào.", "warning")
+            return redirect(back)
+        try:
+            result = regsvc.apply_bulk(current_user, ids, action, request.form.get("reason"),
+                                       campaign_id=campaign.id)
+            db.session.commit()
+            flash(result.message(regsvc.BULK_VERBS[action]), "success" if not result.skipped else "warning")
+        except SERVICE_ERRORS as exc:
+            _fail(exc)
+        return redirect(back)
+
+    @expose("/<int:campaign_id>/registrations/export/<fmt>")
+    def registrations_export(self, campaign_id, fmt):
+        campaign = self._campaign(campaign_id)
+        if fmt not in ("xlsx", "csv") or not access.has_permission(current_user, "export"):
+            abort(404)
+        tab, q, role_id = self._review_args()
+        stmt = self._registration_query(campaign, tab, q, role_id)
+        headers = ["TT", "Đơn vị", "Vai trò", "Trạng thái", "Số thành viên", "Ngày gửi", "Lý do"]
+        sizes = dict(db.session.execute(
+            select(Participant.registration_id, func.count()).join(Registration)
+            .where(Registration.campaign_id == campaign.id).group_by(Participant.registration_id)).all())
+
+        def rows():
+            for n, r in enumerate(db.session.execute(stmt), start=1):
+                reg = r.Registration
+                yield [n, r.Unit.name, r.CampaignUnit.role.name if r.CampaignUnit else "",
+                       regsvc.status_label(reg.status), sizes.get(reg.id, 0), formatting.format_date(reg.sent_at),
+                       reg.last_reason]
+
+        name = f"dang-ky-phong-trao-{campaign.id}.{fmt}"
+        if fmt == "xlsx":
+            return _send_temp(lambda p: tabular.write_xlsx(
+                p, headers, rows(), title="DANH SÁCH ĐĂNG KÝ THEO ĐƠN VỊ",
+                subtitle=f"Phong trào: {campaign.name} – {dict(TABS)[tab]}"), ".xlsx", XLSX, name)
+        return _send_temp(lambda p: _write_csv(p, headers, rows()), ".csv", "text/csv; charset=utf-8", name)
+
+    @expose("/<int:campaign_id>/consolidated/<fmt>")
+    def consolidated(self, campaign_id, fmt):
+        """Danh sách tổng hợp đăng ký: for the launching side only (units never see each other's lists)."""
+        campaign = self._campaign(campaign_id)
+        if fmt not in ("xlsx", "csv") or not self._owner_side(campaign):
+            abort(404)
+        if not access.has_permission(current_user, "export"):
+            abort(403)
+        approved = request.args.get("approved") == "1"
+        name = f"danh-sach-tong-hop-dang-ky-{campaign.id}.{fmt}"
+        if fmt == "xlsx":
+            return _send_temp(lambda p: reg_export.write_xlsx(p, campaign, approved), ".xlsx", XLSX, name)
+
+        def _csv(p):
+            with open(p, "w", encoding="utf-8", newline="") as fh:
+                reg_export.write_csv(fh, campaign, approved)
+        return _send_temp(_csv, ".csv", "text/csv; charset=utf-8", name)
+
+    # ----------------------------------------------------------------- one registration
+
+    def _registration(self, registration_id: int) -> Registration:
+        reg = _scoped_one(Registration, registration_id)
+        if reg.campaign.status == "draft":
+            abort(404)
+        return reg
+
+    def _render_registration(self, reg: Registration, status: int = 200, import_errors=None, form=None):
+        html = self.render(
+            "campaigns/registration.html", reg=reg, campaign=reg.campaign,
+            editable=regsvc.is_editable_by_sender(reg) and access.can_submit_registration(current_user, reg),
+            can_submit=access.can_submit_registration(current_user, reg),
+            can_review=access.can_review_registration(current_user, reg),
+            form=form or ParticipantForm(formdata=None), import_form=ImportForm(formdata=None),
+            import_errors=import_errors or [], fmt=formatting, transitions=regsvc.TRANSITIONS)
+        return html, status
+
+    @expose("/registration/<int:registration_id>")
+    def registration(self, registration_id):
+        reg = self._registration(registration_id)
+        if reg.unit_id == current_user.unit_id and svc.mark_opened(user=current_user, campaign=reg.campaign):
+            db.session.commit()
+        return self._render_registration(reg)
+
+    @expose("/registration/<int:registration_id>/action", methods=("POST",))
+    def registration_action(self, registration_id):
+        reg = self._registration(registration_id)
+        action = request.form.get("action", "")
+        try:
+            regsvc.apply(current_user, reg.id, action, request.form.get("reason"))
+            db.session.commit()
+            verb = labels.REGISTRATION_ACTIONS.get(action, action)
+            flash(f"{verb}: danh sách của {reg.unit.name} chuyển sang “{regsvc.status_label(reg.status)}”.",
+                  "success")
+        except SERVICE_ERRORS as exc:
+            _fail(exc)
+            return self._render_registration(self._registration(registration_id), 409)
+        return redirect(url_for("campaign.registration", registration_id=reg.id))
+
+    @expose("/registration/<int:registration_id>/participants/add", methods=("POST",))
+    def add_participant(self, registration_id):
+        reg = self._registration(registration_id)
+        form = ParticipantForm()
+        if not form.validate_on_submit():
+            for name, msgs in form.errors.items():
+                for msg in msgs:
+                    flash(f"{form[name].label.text}: {msg}", "error")
+            return self._render_registration(reg, 400, form=form)
+        data = regsvc.ParticipantData(kind=form.kind.data, full_name=form.full_name.data,
+                                      birth_year=form.birth_year.data, position=form.position.data,
+                                      unit_name=form.unit_name.data)
+        try:
+            regsvc.add_participants(actor=current_user, registration=reg, rows=[data])
+            db.session.commit()
+            flash(f"Đã thêm “{data.full_name}” vào danh sách.", "success")
+        except SERVICE_ERRORS as exc:
+            _fail(exc)
+            return self._render_registration(self._registration(registration_id), 400, form=form)
+        return redirect(url_for("campaign.registration", registration_id=reg.id))
+
+    @expose("/registration/<int:registration_id>/participants/<int:participant_id>/remove", methods=("POST",))
+    def remove_participant(self, registration_id, participant_id):
+        reg = self._registration(registration_id)
+        try:
+            regsvc.remove_participant(actor=current_user, registration=reg, participant_id=participant_id)
+            db.session.commit()
+            flash("Đã xóa thành viên khỏi danh sách.", "success")
+        except SERVICE_ERRORS as exc:
+            _fail(exc)
+        return redirect(url_for("campaign.registration", registration_id=reg.id))
+
+    @expose("/registration/<int:registration_id>/import", methods=("POST",))
+    def import_participants(self, registration_id):
+        reg = self._registration(registration_id)
+        storage = request.files.get("file")
+        if not storage or not storage.filename:
+            return self._render_registration(reg, 400, import_errors=["Vui lòng chọn tệp Excel (.xlsx)."])
+        rows, errors = importer.parse(storage.read(), reg.campaign)
+        if errors:
+            return self._render_registration(reg, 400, import_errors=errors)
+        try:
+            regsvc.add_participants(actor=current_user, registration=reg, rows=rows, source="import")
+            db.session.commit()
+            flash(f"Đã nhập {len(rows)} thành viên từ tệp.", "success")
+        except SERVICE_ERRORS as exc:
+            db.session.rollback()
+            return self._render_registration(self._registration(registration_id), 400,
+                                             import_errors=getattr(exc, "errors", [_message(exc)]))
+        return redirect(url_for("campaign.registration", registration_id=reg.id))
+
+    @expose("/import-template.xlsx")
+    def import_template(self):
+        return send_file(io.BytesIO(importer.template_bytes()), mimetype=XLSX, as_attachment=True,
+                         download_name="mau-danh-sach-thanh-vien.xlsx")
+
+
+def _write_csv(path, headers, rows):
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        tabular.write_csv(fh, headers, rows)
