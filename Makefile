@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev migrate seed serve lint catalog bench clean
+.PHONY: run test install install-dev migrate seed serve lint catalog bench clean worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ run: seed
 ## make test: install dev requirements and run the whole suite (SQLite; PostgreSQL too if TEST_DATABASE_URL is set)
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+
+## make worker: the background job worker (exports), needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)
+REDIS_URL ?= redis://127.0.0.1:6379/0
+worker: install
+	REDIS_URL=$(REDIS_URL) $(BIN)/rq worker --url $(REDIS_URL) $${RQ_QUEUE:-adminapp}
 
 ## make bench [N="250000 1000000"]: benchmark against bare Flask-Admin (SQLite; + PostgreSQL if BENCH_DATABASE_URL)
 N ?= 250000 1000000

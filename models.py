@@ -501,3 +501,35 @@ class Dossier(db.Model):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (db.UniqueConstraint("programme_id", "unit_id", name="uq_initiative_dossier_programme_unit"),)
 
+
+
+# --------------------------------------------------------------------------- background jobs (issue 7)
+
+
+class ExportJob(db.Model):
+    """An export run by the worker: its progress, and the finished file (kept in the database, so any
+    app instance serves it) until it expires."""
+
+    __tablename__ = "export_job"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
+    endpoint = db.Column(db.String(64), nullable=False)
+    export_type = db.Column(db.String(8), nullable=False)
+    query_string = db.Column(db.Text, nullable=False, default="")
+    title = db.Column(db.String(255), nullable=False, default="")
+    status = db.Column(db.String(16), nullable=False, default="queued", index=True)
+    rows_total = db.Column(db.Integer)
+    rows_done = db.Column(db.Integer, nullable=False, default=0)
+    filename = db.Column(db.String(255))
+    content = db.deferred(db.Column(db.LargeBinary))
+    size = db.Column(db.Integer)
+    error = db.Column(db.Text)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    finished_at = db.Column(db.DateTime)
+    expires_at = db.Column(db.DateTime, index=True)
+
+    user = db.relationship("User")
+
+    def __str__(self) -> str:
+        return self.title or self.endpoint

@@ -376,3 +376,15 @@ def acts_for(user: User | None, unit_id: int | None) -> bool:
         return False
     return is_global(user) or (unit_id is not None and user.unit_id == unit_id)
 
+
+
+# --------------------------------------------------------------------------- background jobs (issue 7)
+# An export job and its file belong to the user who asked for it (the rows were scoped to them).
+
+from models import ExportJob  # noqa: E402
+
+register_scope(
+    ExportJob,
+    lambda user: ExportJob.user_id == user.id,
+    lambda user, job: job.user_id == user.id,
+)

@@ -16,6 +16,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(demo_group)
     app.cli.add_command(user_group)
+    app.cli.add_command(jobs_group)
 
 
 @click.group(help="Nạp dữ liệu danh mục và dữ liệu mẫu.")
@@ -36,7 +37,10 @@ def seed_units_cmd():
 def seed_demo_cmd():
     if reference.get_unit(reference.ROOT[0]) is None:
         raise click.ClickException("Chưa có danh mục đơn vị: hãy chạy `flask --app wsgi seed units` trước.")
+    from adminapp import demo_workflows
+
     created = demo.seed_demo()
+    created += demo_workflows.seed_workflows()
     db.session.commit()
     click.echo(f"Đã tạo {created} bản ghi mẫu mới.")
 
@@ -89,3 +93,17 @@ def user_create_cmd(username, unit_code, role_names, full_name, email, phone):
         raise click.ClickException(str(e)) from None
     db.session.commit()
     click.echo(f"Đã tạo tài khoản {user.username} ({unit.name}).")
+
+
+@click.group("jobs", help="Việc chạy nền (xuất tệp).")
+def jobs_group():
+    pass
+
+
+@jobs_group.command("purge", help="Xóa các tệp xuất đã hết hạn.")
+def jobs_purge_cmd():
+    from adminapp import jobs
+
+    n = jobs.purge_expired()
+    db.session.commit()
+    click.echo(f"Đã xóa {n} tệp xuất hết hạn.")

@@ -46,6 +46,12 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024 + 64 * 1024
     MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", 20))
 
+    # Background jobs (exports) on RQ + Redis; unset = exports stream directly, up to EXPORT_SYNC_MAX_ROWS.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "adminapp")
+    EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", 200_000))
+    EXPORT_TTL_HOURS = int(os.environ.get("EXPORT_TTL_HOURS", 24))
+
     ARGON2_TIME_COST = None  # library defaults
     ARGON2_MEMORY_COST = None
     TESTING = False
@@ -67,6 +73,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     SECRET_KEY = "test-secret-key"
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None  # tests that need the queue set it themselves
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
 

@@ -176,3 +176,13 @@ OBJECT_TYPES.update({
     "initiative": "Sáng kiến",
     "initiative_dossier": "Hồ sơ xét chọn sáng kiến",
 })
+
+# background jobs
+EXPORT_JOB_STATUSES = {
+    "queued": "Đang chờ",
+    "running": "Đang xuất",
+    "done": "Hoàn thành",
+    "failed": "Lỗi",
+    "expired": "Đã hết hạn",
+}
+OBJECT_TYPES.update({"export_job": "Tệp xuất"})

@@ -89,3 +89,54 @@ def generate_units(target: int = 11_000, seed: int = 7) -> int:
         db.session.execute(sa.text("SELECT setval(pg_get_serial_sequence('unit', 'id'), (SELECT max(id) FROM unit))"))
     db.session.commit()
     return created
+
+
+TITLES = ["Cải tiến quy trình", "Ứng dụng phần mềm quản lý", "Giải pháp tiết kiệm điện", "Sáng kiến an toàn lao động",
+          "Đổi mới phương pháp giảng dạy", "Số hóa hồ sơ", "Tái chế phế phẩm", "Hợp lý hóa dây chuyền",
+          "Cải cách thủ tục hành chính", "Nâng cao năng suất"]
+OBJECTS = ["máy ép nhựa", "lò hơi", "kho vật tư", "bếp ăn tập thể", "hệ thống điện", "phòng khám", "thư viện",
+           "dây chuyền may", "trạm bơm", "xưởng cơ khí"]
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
+GIVEN = ["Văn An", "Thị Bình", "Minh Châu", "Quốc Dũng", "Thị Hoa", "Đức Huy", "Thu Hằng", "Văn Khánh", "Ngọc Lan"]
+
+
+def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int = 11, progress=None) -> int:
+    """`n` initiatives spread over grassroots unions (big provinces hold more), bulk inserted."""
+    from datetime import date
+
+    from models import Initiative
+
+    rnd = random.Random(seed)
+    grassroots = db.session.execute(
+        db.select(Unit.id, Unit.path).where(Unit.kind == "grassroots").order_by(Unit.id)).all()
+    level1 = dict(db.session.execute(db.select(Unit.code, Unit.id).where(Unit.level == 1)).all())
+    pool = [(uid, level1[path.strip("/").split("/")[1]]) for uid, path in grassroots]
+    cols = ["programme_id", "tracking_code", "author_name", "birth_year", "position", "phone", "unit_id",
+            "level1_unit_id", "holder_unit_id", "group", "title", "title_folded", "field", "description",
+            "application_date", "effectiveness", "benefit_value", "scope", "awards", "status", "is_duplicate",
+            "complaint_open", "dispute_open", "search_text", "created_at", "updated_at", "version"]
+    table = Initiative.__table__
+    batch: list[tuple] = []
+    statuses = ["submitted"] * 8 + ["appraised", "rejected"]
+    for i in range(n):
+        uid, l1 = rnd.choice(pool)
+        code = f"B{i:09d}"
+        author = f"{rnd.choice(SURNAMES)} {rnd.choice(GIVEN)}"
+        title = f"{rnd.choice(TITLES)} {rnd.choice(OBJECTS)} số {i}"
+        phone = f"09{rnd.randrange(10**8):08d}"
+        batch.append((programme_id, code, author, rnd.randint(1960, 2000), "Kỹ sư", phone, uid, l1, uid,
+                      rnd.choice(["enterprise", "administration"]), title, fold(title), rnd.choice(fields),
+                      f"{title}: mô tả tóm tắt nội dung sáng kiến, cách làm, kết quả áp dụng thực tế.",
+                      date(2021, rnd.randint(2, 5), rnd.randint(1, 28)), "Tiết kiệm chi phí",
+                      rnd.randrange(0, 500_000_000), "Toàn đơn vị", "", rnd.choice(statuses), False, False, False,
+                      f"{code.lower()} {fold(author)} {fold(title)} {phone}", NOW, NOW, 1))
+        if len(batch) >= 5000:
+            copy_rows(table, cols, batch)
+            if progress:
+                progress(len(batch))
+            batch = []
+    copy_rows(table, cols, batch)
+    if progress and batch:
+        progress(len(batch))
+    db.session.commit()
+    return n

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import click
 import sqlalchemy as sa
 from flask_admin import Admin, AdminIndexView
 from flask_admin.contrib.sqla import ModelView
@@ -101,7 +102,16 @@ def add_bare_admin(app):
     class BareUser(ModelView):
         column_list = ["username", "full_name", "unit", "active", "last_login_at"]
 
+    from models import Initiative
+
+    class BareInitiative(ModelView):
+        column_searchable_list = ["title"]
+        column_filters = ["status"]
+        column_list = ["tracking_code", "title", "author_name", "unit", "field", "group", "status", "created_at"]
+        column_auto_select_related = False  # as the guide measured: the unit column loads row by row
+
     bare.add_view(BareUnit(Unit, db, endpoint="bare_unit", url="/bare/unit"))
+    bare.add_view(BareInitiative(Initiative, db, endpoint="bare_initiative", url="/bare/initiative"))
     bare.add_view(BareUser(User, db, endpoint="bare_user", url="/bare/user"))
     return bare
 
@@ -166,6 +176,110 @@ def run_units(bench: Bench) -> None:
                      bench.count_statements(bare, f"/bare/user/?page_size={size}"), unit="statements")
 
 
+def export_in_child(app, username: str | None, url: str) -> tuple[float, float]:
+    """Run one export in a forked child; return (seconds, peak RSS in MB of that child)."""
+    import resource  # noqa: F401  (POSIX)
+
+    from adminapp.extensions import db
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(r)
+        try:
+            with app.app_context():
+                db.engine.dispose(close=False)
+            bench = Bench.__new__(Bench)
+            bench.app = app
+            client = Bench.client(bench, username)
+            t0 = time.perf_counter()
+            resp = client.get(url)
+            size = len(resp.get_data()) if resp.status_code == 200 else -1
+            os.write(w, f"{time.perf_counter() - t0} {size}".encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    out = os.read(r, 100).decode().split()
+    os.close(r)
+    _, _, usage = os.wait4(pid, 0)
+    seconds, size = float(out[0]), int(out[1])
+    assert size > 0, f"export failed: {url}"
+    return seconds, usage.ru_maxrss / 1024
+
+
+def raw_export_in_child(app, ncols: int) -> tuple[float, float]:
+    """The limit: as many rows and columns, by a Core select streamed into xlsxwriter constant_memory."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            import xlsxwriter
+
+            from adminapp.extensions import db
+
+            with app.app_context():
+                db.engine.dispose(close=False)
+                t0 = time.perf_counter()
+                path = tempfile.mktemp(suffix=".xlsx")
+                wb = xlsxwriter.Workbook(path, {"constant_memory": True})
+                ws = wb.add_worksheet()
+                with db.engine.connect() as conn:
+                    from models import Initiative, Unit
+
+                    ini, unit = Initiative.__table__, Unit.__table__
+                    cols = list(ini.columns)[: ncols - 1] + [unit.c.name]
+                    query = sa.select(*cols).join_from(ini, unit, unit.c.id == ini.c.unit_id).order_by(ini.c.id.desc())
+                    result = conn.execution_options(stream_results=True, yield_per=2000).execute(query)
+                    for n, row in enumerate(result, start=1):
+                        for c, v in enumerate(row):
+                            ws.write_string(n, c, "" if v is None else str(v))
+                wb.close()
+                os.unlink(path)
+                os.write(w, f"{time.perf_counter() - t0}".encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    out = os.read(r, 100).decode()
+    os.close(r)
+    _, _, usage = os.wait4(pid, 0)
+    return float(out), usage.ru_maxrss / 1024
+
+
+def run_initiatives(bench: Bench, n: int) -> None:
+    ours_admin = bench.client("admin")
+    province = bench.client("hanoi.officer")
+    grassroots = bench.client("cdcs.officer")
+    bare = bench.client(None)
+    b1 = bench.time_get(bare, "/bare/initiative/")
+    bench.record(f"initiatives_{n}_list_page1", bench.time_get(ours_admin, "/admin/initiatives/"), b1)
+    deep = min(2000, max(1, n // 20 - 1))
+    bench.record(f"initiatives_{n}_list_page{deep}", bench.time_get(ours_admin, f"/admin/initiatives/?page={deep}"),
+                 bench.time_get(bare, f"/bare/initiative/?page={deep}"))
+    bench.record(f"initiatives_{n}_filter_search",
+                 bench.time_get(ours_admin, "/admin/initiatives/?flt1_1=submitted&search=cai+tien+lo+hoi"),
+                 bench.time_get(bare, "/bare/initiative/?flt1_0=submitted&search=C%E1%BA%A3i+ti%E1%BA%BFn+l%C3%B2+h%C6%A1i"))
+    bench.record(f"initiatives_{n}_list_scoped_province", bench.time_get(province, "/admin/initiatives/"), b1)
+    bench.record(f"initiatives_{n}_list_scoped_grassroots", bench.time_get(grassroots, "/admin/initiatives/"), b1)
+    for size in (20, 50, 200):
+        bench.record(f"initiatives_sql_statements_page_size_{size}",
+                     bench.count_statements(ours_admin, f"/admin/initiatives/?page_size={size}"),
+                     bench.count_statements(bare, f"/bare/initiative/?page_size={size}"), unit="statements")
+    if os.environ.get("BENCH_SKIP_EXPORT") != "1":
+        ours_t, ours_mb = export_in_child(bench.app, "admin", "/admin/initiatives/export/xlsx/")
+        from views.initiatives import InitiativeView  # noqa: F401  (the view whose columns are exported)
+
+        with bench.app.test_request_context():
+            from adminapp import jobs
+
+            ncols = len(jobs.find_view("initiatives").get_export_columns())
+        raw_t, raw_mb = raw_export_in_child(bench.app, ncols)
+        bench.record(f"initiatives_{n}_export_xlsx_seconds", ours_t, raw_t, unit="s",
+                     baseline_name="raw SQL + xlsxwriter constant_memory")
+        bench.record(f"initiatives_{n}_export_xlsx_peak_rss_mb", ours_mb, raw_mb, unit="MB",
+                     baseline_name="raw SQL + xlsxwriter constant_memory")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, nargs="*", default=[250_000, 1_000_000],
@@ -187,6 +301,29 @@ def main() -> int:
             bench = Bench(app, label)
             run_units(bench)
             all_rows.extend(bench.rows)
+            app.config["EXPORT_SYNC_MAX_ROWS"] = 10**9
+            done = 0
+            for n in sorted(args.n):
+                with app.app_context():
+                    from adminapp.workflow import programmes
+                    from bench.generate import generate_initiatives
+                    from models import Programme, User
+
+                    prog = db.session.execute(db.select(Programme)).scalars().first()
+                    if prog is None:
+                        tld = db.session.execute(db.select(User).where(User.username == "tld.officer")).scalar_one()
+                        from datetime import date
+                        prog = programmes.create_programme(
+                            tld, name="75 nghìn sáng kiến, vượt khó, phát triển",
+                            submission_opens=date(2021, 3, 10), submission_closes=date(2021, 4, 20),
+                            application_from=date(2021, 2, 1), application_to=date(2021, 5, 31))
+                        db.session.commit()
+                    with click.progressbar(length=n - done, label=f"Sáng kiến → {n}") as bar:
+                        generate_initiatives(n - done, prog.id, list(prog.fields), seed=n, progress=bar.update)
+                    done = n
+                bench = Bench(app, label)
+                run_initiatives(bench, n)
+                all_rows.extend(bench.rows)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(all_rows, ensure_ascii=False, indent=2))

@@ -1,32 +1,29 @@
 """Forms of the campaigns workflow (Phong trào): campaign, participant row, reason, import."""
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from adminapp import labels
 from forms.auth import VnForm
+from forms.fields import VnDateField
 
 
 def _choices(mapping: dict) -> list[SelectChoice]:
     return [SelectChoice(k, v) for k, v in mapping.items()]
 
 
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_ATTRS = {"placeholder": "dd/mm/yyyy", "autocomplete": "off"}
 
 
 class CampaignForm(VnForm):
     name = StringField("Tên phong trào", validators=[DataRequired(), Length(max=500)])
     launch_level = SelectField("Cấp phát động", choices=_choices(labels.LAUNCH_LEVELS))
     kind = SelectField("Loại phong trào", choices=_choices(labels.CAMPAIGN_KINDS))
-    start_date = DateField("Ngày bắt đầu", format=DATE_FORMATS, validators=[DataRequired()], render_kw=DATE_ATTRS)
-    end_date = DateField("Ngày kết thúc", format=DATE_FORMATS, validators=[DataRequired()], render_kw=DATE_ATTRS)
+    start_date = VnDateField("Ngày bắt đầu", validators=[DataRequired()])
+    end_date = VnDateField("Ngày kết thúc", validators=[DataRequired()])
     description = TextAreaField("Diễn giải", validators=[Optional(), Length(max=20000)], render_kw={"rows": 4})
-    registration_deadline = DateField("Hạn đăng ký", format=DATE_FORMATS, validators=[Optional()],
-                                      render_kw=DATE_ATTRS)
-    dossier_deadline = DateField("Hạn nộp hồ sơ", format=DATE_FORMATS, validators=[Optional()],
-                                 render_kw=DATE_ATTRS)
+    registration_deadline = VnDateField("Hạn đăng ký", validators=[Optional()])
+    dossier_deadline = VnDateField("Hạn nộp hồ sơ", validators=[Optional()])
     for_individuals = BooleanField("Cá nhân")
     for_collectives = BooleanField("Tập thể")
     links = TextAreaField("Thêm liên kết (mỗi dòng một địa chỉ http:// hoặc https://)",

@@ -11,10 +11,11 @@ from datetime import date, datetime
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from adminapp import labels
+from forms.fields import VnDateField
 from forms.i18n import VietnameseMeta
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
@@ -100,7 +101,6 @@ class TrackingForm(VnForm):
 
 class DossierForm(VnForm):
     letter_number = StringField("Số Tờ trình", validators=[Optional(), Length(max=64)])
-    letter_date = DateField("Ngày Tờ trình", format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()],
-                            render_kw={"placeholder": "dd/mm/yyyy", "maxlength": 10})
+    letter_date = VnDateField("Ngày Tờ trình", validators=[Optional()])
     signer = StringField("Người ký", validators=[Optional(), Length(max=160)])
     letter_file = FileField("Tệp Tờ trình (PDF, DOC, DOCX, ảnh)")

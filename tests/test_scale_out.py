@@ -2,7 +2,9 @@
 
 A session opened on one instance works on the other (signed cookie, shared
 SECRET_KEY), failed logins counted on both add up (Flask-Limiter on Redis),
-and the audit trail written through both is one trail. On PostgreSQL when
+a file uploaded through one downloads from the other, a background export
+asked on one is written by a separate worker process and served by the
+other, and the audit trail written through both is one trail. On PostgreSQL when
 TEST_DATABASE_URL is set (as in CI), otherwise on one SQLite file.
 """
 from __future__ import annotations
@@ -77,6 +79,29 @@ class Browser:
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode(errors="replace")
 
+    def post_file(self, url, fields: dict, file_field: str, filename: str, data: bytes, content_type: str):
+        boundary = "----adminapp" + uuid.uuid4().hex
+        parts = []
+        for k, v in fields.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode())
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+                     f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode() + data + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        req = urllib.request.Request(url, data=b"".join(parts), method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        return self._open(req)
+
+    def get_bytes(self, url):
+        try:
+            r = self.opener.open(urllib.request.Request(url), timeout=10)
+            return r.status, r.read(), r.headers
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), e.headers
+
+    def token(self, base, path="/password"):
+        _, html = self.get(base + path)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
     def login(self, base, username, password):
         _, html = self.get(base + "/login")
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
@@ -115,6 +140,8 @@ def two_instances(tmp_path_factory):
         "RATELIMIT_KEY_PREFIX": "t" + uuid.uuid4().hex[:8],
         "LOGIN_LIMIT_PER_ACCOUNT": "4 per 10 minutes",
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("inst")),
+        "REDIS_URL": REDIS_URL,
+        "RQ_QUEUE": "so-" + uuid.uuid4().hex[:8],
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for args in (["db", "upgrade"], ["seed", "units"], ["seed", "demo"]):
@@ -129,7 +156,7 @@ def two_instances(tmp_path_factory):
         procs.append(proc)
         _wait(port, proc)
         bases.append(f"http://127.0.0.1:{port}")
-    yield bases, db_url
+    yield bases, db_url, env
     for proc in procs:
         proc.terminate()
         proc.wait(timeout=10)
@@ -141,7 +168,7 @@ def two_instances(tmp_path_factory):
 
 
 def test_session_opened_on_one_instance_works_on_the_other(two_instances):
-    (a, b), _ = two_instances
+    (a, b), _, _ = two_instances
     browser = Browser()
     assert browser.login(a, "hanoi.officer", "Demo@2026") == 302
     status, html = browser.get(b + "/admin/")
@@ -149,7 +176,7 @@ def test_session_opened_on_one_instance_works_on_the_other(two_instances):
 
 
 def test_failed_logins_add_up_across_instances(two_instances):
-    (a, b), _ = two_instances
+    (a, b), _, _ = two_instances
     for base in (a, b, a, b):
         assert Browser().login(base, "hoankiem.officer", "sai-mat-khau") == 401
     assert Browser().login(a, "hoankiem.officer", "Demo@2026") == 429
@@ -157,7 +184,7 @@ def test_failed_logins_add_up_across_instances(two_instances):
 
 
 def test_audit_trail_spans_both_instances(two_instances):
-    (a, b), db_url = two_instances
+    (a, b), _, _ = two_instances
     Browser().login(a, "vinh.officer", "Demo@2026")
     Browser().login(b, "vinh.officer", "Demo@2026")
     admin = Browser()
@@ -172,3 +199,36 @@ def test_production_instances_refuse_a_missing_secret(tmp_path):
     env.update(APP_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path}/x.db", INSTANCE_PATH=str(tmp_path))
     r = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert r.returncode != 0 and "SECRET_KEY must be set" in r.stderr
+
+
+def test_upload_on_one_instance_downloads_from_the_other(two_instances):
+    (a, b), _, _ = two_instances
+    browser = Browser()
+    assert browser.login(a, "hanoi.officer", "Demo@2026") == 302
+    _, html = browser.get(a + "/admin/campaigns/")
+    campaign_id = re.search(r"/admin/campaign/(\d+)/", html).group(1)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    status, _ = browser.post_file(f"{a}/admin/campaign/{campaign_id}/attachments/add",
+                                  {"csrf_token": browser.token(a)}, "attachments", "Chỉ thị phát động.pdf",
+                                  pdf, "application/pdf")
+    assert status == 302
+    _, html = browser.get(f"{b}/admin/campaign/{campaign_id}/")
+    link = re.search(r'href="(/admin/campaign/attachment/\d+)"', html).group(1)
+    status, data, headers = browser.get_bytes(b + link)
+    assert status == 200 and data == pdf and "attachment" in headers["Content-Disposition"]
+
+
+def test_background_export_requested_on_one_instance_is_served_by_the_other(two_instances):
+    (a, b), _, env = two_instances
+    browser = Browser()
+    assert browser.login(a, "cdcs.officer", "Demo@2026") == 302
+    status, _ = browser.get(a + "/admin/units/export/xlsx/")
+    assert status == 302
+    worker = subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", REDIS_URL,
+                             env["RQ_QUEUE"]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    _, html = browser.get(b + "/admin/exports/")
+    job_link = re.search(r'href="(/admin/exports/\d+/download)"', html).group(1)
+    status, data, headers = browser.get_bytes(b + job_link)
+    assert status == 200 and data[:2] == b"PK"
+    assert Browser().get_bytes(a + job_link)[0] in (302, 404)  # not logged in: never the file

@@ -26,10 +26,11 @@ admin_babel.domain.__class__ = _ProjectAdminDomain
 
 
 def init_admin(app: Flask) -> Admin:
-    from models import AuditEvent, Role, Unit, User
+    from models import AuditEvent, ExportJob, Role, Unit, User
     from views import campaigns, initiatives
     from views.audit import AuditView
     from views.dashboard import DashboardView
+    from views.exports import ExportJobView
     from views.roles import RoleView
     from views.units import UnitView
     from views.users import UserView
@@ -47,4 +48,5 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(UserView(User, name="Người dùng", endpoint="users", category="Hệ thống"))
     admin.add_view(RoleView(Role, name="Vai trò", endpoint="roles", category="Hệ thống"))
     admin.add_view(AuditView(AuditEvent, name="Nhật ký thao tác", endpoint="audit", category="Hệ thống"))
+    admin.add_view(ExportJobView(ExportJob, name="Tệp xuất", endpoint="exports", category="Hệ thống"))
     return admin

@@ -25,10 +25,11 @@ from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, HiddenField
 
-from adminapp import access, audit, formatting
+from adminapp import access, audit, formatting, jobs
 from adminapp.exports import tabular
 from adminapp.extensions import db
 from adminapp.text import like_pattern
@@ -139,7 +140,7 @@ class ScopedModelView(ModelView):
     model_form_converter = VietnameseModelConverter
     page_size = 20
     can_set_page_size = True
-    page_size_options = (20, 50, 100)
+    page_size_options = (20, 50, 100, 200)
     can_view_details = True
     export_types = ["xlsx", "csv"]
     column_type_formatters = TYPE_FORMATTERS
@@ -304,26 +305,23 @@ class ScopedModelView(ModelView):
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
+        """Scoped, filtered export: a background job when a queue is configured, else streamed now."""
         if not self.can_export or export_type not in self.export_types:
             abort(404)
-        view_args = self._get_list_extra_args()
-        sort_column = None
-        if view_args.sort is not None:
-            sort_column = self._get_column_by_idx(view_args.sort)[0]
-        _, query = self.get_list(
-            None, sort_column, view_args.sort_desc, view_args.search, view_args.filters,
-            execute=False, page_size=0,
-        )
-        columns = self.get_export_columns()
-        headers = [str(label) for _, label in columns]
-
-        def rows():
-            for obj in query.yield_per(500):
-                yield [self.get_export_value(obj, name) for name, _ in columns]
-
-        name = self.get_export_name(export_type)
-        fd, path = tempfile.mkstemp(suffix="." + export_type)
-        os.close(fd)
+        if jobs.enabled():
+            job = jobs.request_export(current_user, self.endpoint, export_type, request.query_string.decode())
+            db.session.commit()
+            jobs.enqueue_export(job.id)
+            flash("Đang chuẩn bị tệp xuất; trang này tự cập nhật tiến độ.", "info")
+            return redirect(url_for("exports.details_view", id=job.id))
+        count, headers, rows = self.export_plan()
+        limit = current_app.config["EXPORT_SYNC_MAX_ROWS"]
+        if count is not None and count > limit:
+            flash(f"Danh sách có {count:,} dòng, vượt giới hạn xuất trực tiếp ({limit:,} dòng). "
+                  "Hãy lọc bớt, hoặc cấu hình hàng đợi (REDIS_URL) để xuất dưới nền.".replace(",", "."), "error")
+            return redirect(self.get_url(".index_view") + ("?" + request.query_string.decode()
+                                                             if request.query_string else ""))
+        path = write_export_file(self, export_type, headers, rows())
 
         @after_this_request
         def _cleanup(response):
@@ -333,16 +331,35 @@ class ScopedModelView(ModelView):
                 pass
             return response
 
-        if export_type == "xlsx":
-            tabular.write_xlsx(path, headers, rows(), title=self.export_title or str(self.name),
-                               subtitle=f"Đơn vị: {current_user.unit.name} – xuất ngày "
-                                        f"{formatting.format_datetime(datetime.utcnow())}")
-            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                tabular.write_csv(fh, headers, rows())
-            mimetype = "text/csv; charset=utf-8"
-        return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+        return send_file(path, mimetype=EXPORT_MIMETYPES[export_type], as_attachment=True,
+                         download_name=self.get_export_name(export_type))
+
+    def export_plan(self):
+        """(row count, headings, rows(progress=None)) of the current list: scoped, filtered, sorted."""
+        view_args = self._get_list_extra_args()
+        sort_column = None
+        if view_args.sort is not None:
+            sort_column = self._get_column_by_idx(view_args.sort)[0]
+        count, query = self.get_list(
+            None, sort_column, view_args.sort_desc, view_args.search, view_args.filters,
+            execute=False, page_size=0,
+        )
+        columns = self.get_export_columns()
+        headers = [str(label) for _, label in columns]
+        # many-to-one relationships named by export columns load with the rows, never one by one
+        mapper = sa_inspect(self.model)
+        for key in {name.split(".")[0] for name, _ in columns}:
+            rel = mapper.relationships.get(key)
+            if rel is not None and not rel.uselist:
+                query = query.options(joinedload(getattr(self.model, key)))
+
+        def rows(progress=None):
+            for i, obj in enumerate(query.yield_per(500), start=1):
+                yield [self.get_export_value(obj, name) for name, _ in columns]
+                if progress is not None and i % 1000 == 0:
+                    progress(i)
+
+        return count, headers, rows
 
     def get_export_value(self, model, name):
         value = super().get_export_value(model, name)
@@ -361,3 +378,23 @@ def _changed_fields(model) -> list[str]:
         attr.key for attr in state.attrs
         if attr.key not in {"search_text", "version", "password_hash"} and attr.history.has_changes()
     )
+
+
+EXPORT_MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def write_export_file(view, export_type: str, headers, rows) -> str:
+    """Write rows to a temporary file in constant memory; returns its path (the caller removes it)."""
+    fd, path = tempfile.mkstemp(suffix="." + export_type)
+    os.close(fd)
+    if export_type == "xlsx":
+        tabular.write_xlsx(path, headers, rows, title=view.export_title or str(view.name),
+                           subtitle=f"Đơn vị: {current_user.unit.name} – xuất ngày "
+                                    f"{formatting.format_datetime(datetime.utcnow())}")
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            tabular.write_csv(fh, headers, rows)
+    return path

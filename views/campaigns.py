@@ -376,6 +376,9 @@ def campaign_form_page(view, campaign: Campaign | None):
         form.links.data = ""
         if campaign is None:
             form.for_individuals.data = True
+            # the launch level follows the owner's place in the tree (0 national, 1 province, 2 district, …)
+            form.launch_level.data = ("national", "province", "district")[owner.level] if owner.level < 3 \
+                else "grassroots"
         else:
             form.version.data = str(campaign.version)
     is_new = campaign is None

@@ -22,3 +22,39 @@
     }
   });
 })();
+
+/* File inputs in Vietnamese: the browser's own button reads "Choose Files / No file chosen" in its UI
+   language, so each file input gets a Vietnamese button and status; the input itself stays in the form
+   (visually hidden, still labelled and focusable through the button). */
+(function () {
+  "use strict";
+  function describe(input) {
+    var n = input.files ? input.files.length : 0;
+    if (!n) { return "Chưa chọn tệp"; }
+    if (n === 1) { return input.files[0].name; }
+    return "Đã chọn " + n + " tệp";
+  }
+  function enhance(input) {
+    if (input.dataset.viFile) { return; }
+    input.dataset.viFile = "1";
+    var wrap = document.createElement("span");
+    wrap.className = "vi-file d-inline-flex align-items-center";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-outline-secondary btn-sm mr-2";
+    button.textContent = input.multiple ? "Chọn tệp…" : "Chọn tệp…";
+    var status = document.createElement("span");
+    status.className = "small text-muted";
+    status.textContent = describe(input);
+    input.parentNode.insertBefore(wrap, input);
+    wrap.appendChild(input);
+    wrap.appendChild(button);
+    wrap.appendChild(status);
+    input.classList.add("vi-file-input");
+    button.addEventListener("click", function () { input.click(); });
+    input.addEventListener("change", function () { status.textContent = describe(input); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll('input[type="file"]').forEach(enhance);
+  });
+})();

@@ -1,0 +1,98 @@
+"""Exports as background jobs on a real queue (RQ on Redis), and the size limit of direct exports."""
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from datetime import timedelta
+
+import openpyxl
+import pytest
+
+from adminapp.extensions import db
+from models import ExportJob, Unit, utcnow
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture()
+def queued(ctx, monkeypatch):
+    """The app with a real queue; returns a function that runs queued jobs in this process (rq SimpleWorker)."""
+    import redis
+    from rq import Queue, SimpleWorker
+
+    conn = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    try:
+        conn.ping()
+    except Exception:  # noqa: BLE001
+        if IN_CI:
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    name = "test-" + uuid.uuid4().hex[:8]
+    monkeypatch.setitem(ctx.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(ctx.config, "RQ_QUEUE", name)
+    queue = Queue(name, connection=conn)
+
+    def work() -> None:
+        SimpleWorker([queue], connection=conn).work(burst=True)
+        db.session.expire_all()
+
+    yield work
+    queue.delete(delete_jobs=True)
+
+
+def test_export_runs_in_the_background_with_progress_and_a_private_link(queued, login_as):
+    c = login_as("hanoi.officer")
+    r = c.get("/admin/units/export/xlsx/?search=hoan+kiem")
+    assert r.status_code == 302 and "/admin/exports/details/" in r.headers["Location"]
+    job = db.session.execute(db.select(ExportJob)).scalar_one()
+    assert job.status == "queued" and job.query_string == "search=hoan+kiem"
+    page = c.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Đang chờ" in page and 'http-equiv="refresh"' in page
+    queued()
+    job = db.session.get(ExportJob, job.id)
+    assert job.status == "done" and job.rows_total == 3 and job.rows_done == 3 and job.expires_at > utcnow()
+    page = c.get(f"/admin/exports/details/?id={job.id}").get_data(as_text=True)
+    assert "Hoàn thành" in page and "3/3" in page and 'http-equiv="refresh"' not in page
+    r = c.get(f"/admin/exports/{job.id}/download")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(r.data)).active
+    codes = {row[0] for row in ws.iter_rows(values_only=True) if row and row[0] and str(row[0]).startswith("01-002")}
+    assert codes == {"01-002", "01-002-01", "01-002-02"}  # scoped and filtered as the list was
+    # nobody else can see or fetch it, not even a colleague of the same unit
+    other = login_as("hanoi.leader")
+    assert other.get(f"/admin/exports/{job.id}/download").status_code == 404
+    assert other.get(f"/admin/exports/details/?id={job.id}").status_code == 404
+    assert f"details/?id={job.id}" not in other.get("/admin/exports/").get_data(as_text=True)
+    assert f"details/?id={job.id}" in c.get("/admin/exports/").get_data(as_text=True)
+
+
+def test_finished_files_expire_and_are_purged(queued, login_as, ctx):
+    c = login_as("hoankiem.officer")
+    c.get("/admin/units/export/csv/")
+    queued()
+    job = db.session.execute(db.select(ExportJob)).scalar_one()
+    assert c.get(f"/admin/exports/{job.id}/download").status_code == 200
+    db.session.execute(db.update(ExportJob).values(expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    assert c.get(f"/admin/exports/{job.id}/download").status_code == 404
+    r = ctx.test_cli_runner().invoke(args=["jobs", "purge"])
+    assert "Đã xóa 1 tệp xuất hết hạn." in r.output
+    db.session.expire_all()
+    job = db.session.get(ExportJob, job.id)
+    assert job.status == "expired" and db.session.execute(
+        db.select(ExportJob.content).where(ExportJob.id == job.id)).scalar_one() is None
+
+
+def test_direct_export_refuses_more_rows_than_the_limit(ctx, login_as, monkeypatch):
+    monkeypatch.setitem(ctx.config, "EXPORT_SYNC_MAX_ROWS", 5)
+    c = login_as("hanoi.officer")  # 7 units in scope
+    r = c.get("/admin/units/export/xlsx/")
+    assert r.status_code == 302
+    page = c.get(r.headers["Location"]).get_data(as_text=True)
+    assert "vượt giới hạn xuất trực tiếp (5 dòng)" in page
+    r = c.get("/admin/units/export/xlsx/?search=hoan+kiem")  # 3 rows: under the limit, streamed now
+    assert r.status_code == 200 and r.mimetype.endswith("sheet")
+    assert db.session.execute(db.select(db.func.count()).select_from(ExportJob)).scalar_one() == 0
+    assert db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar_one() > 0
