@@ -16,6 +16,7 @@ from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -26,9 +27,6 @@ from adminapp.workflow import dossiers as dossier_service
 from adminapp.workflow import programmes as service
 from models import Dossier, Initiative, Programme, Unit
 from views.base import ScopedModelView
-
-DATE_ARGS = {"format": ["%d/%m/%Y", "%Y-%m-%d"]}
-DATE_WIDGET = {"data-date-format": "DD/MM/YYYY", "placeholder": "dd/mm/yyyy"}
 
 
 def _name_formatter(view, context, model, name):  # noqa: ARG001
@@ -71,17 +69,15 @@ class ProgrammeView(ScopedModelView):
         "slug": {"description": "Để trống để tạo tự động. Đường dẫn công khai: /sang-kien/<đường dẫn>/",
                  "validators": [Optional()]},
         "status": {"choices": list(labels.PROGRAMME_STATUSES.items())},
-        "submission_opens": {**DATE_ARGS, "validators": [DataRequired()]},
-        "submission_closes": {**DATE_ARGS, "validators": [DataRequired()],
+        "submission_opens": {"validators": [DataRequired()]},
+        "submission_closes": {"validators": [DataRequired()],
                               "description": "Biểu mẫu tự đóng sau 24:00 ngày này (giờ Việt Nam)."},
-        "application_from": {**DATE_ARGS, "validators": [DataRequired()]},
-        "application_to": {**DATE_ARGS, "validators": [DataRequired()]},
-        "dossier_deadline": {**DATE_ARGS, "validators": [Optional()]},
+        "application_from": {"validators": [DataRequired()]},
+        "application_to": {"validators": [DataRequired()]},
+        "dossier_deadline": {"validators": [Optional()]},
         "description_limit": {"validators": [Optional(), NumberRange(min=1, max=service.MAX_DESCRIPTION_LIMIT)]},
         "default_quota": {"validators": [Optional(), NumberRange(min=0, max=1000)]},
     }
-    form_widget_args = {k: DATE_WIDGET for k in ("submission_opens", "submission_closes", "application_from",
-                                                   "application_to", "dossier_deadline")}
     export_title = "DANH SÁCH CHƯƠNG TRÌNH SÁNG KIẾN"
 
     # ----------------------------------------------------------------- settings
@@ -97,6 +93,8 @@ class ProgrammeView(ScopedModelView):
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
+        form.slug.render_kw = {"readonly": True}
+        form.slug.description = "Không đổi sau khi tạo: mã QR và đường dẫn đã phát hành phải luôn dùng được."
         if request.method == "GET" and obj is not None:
             form.fields_text.data = "\n".join(obj.fields or [])
         return form
@@ -113,17 +111,24 @@ class ProgrammeView(ScopedModelView):
             return
         if not access.can_manage_programme(current_user, model):
             raise access.PermissionDenied("Chỉ đơn vị phát động mới sửa được chương trình.")
+        if sa_inspect(model).attrs.slug.history.has_changes():
+            raise service.ProgrammeError(
+                "Không được đổi đường dẫn rút gọn sau khi tạo (mã QR và đường dẫn đã phát hành sẽ hỏng)."
+            )
         service.validate_settings(model)
-        other = db.session.execute(
-            select(Programme.id).where(Programme.slug == model.slug, Programme.id != model.id)
-        ).first()
-        if other:
-            raise service.ProgrammeError("Đường dẫn rút gọn này đã được chương trình khác dùng.")
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """Only the owner unit opens the settings form (others get 403, out of scope 404)."""
+        programme = self._programme(service.parse_id(request.args.get("id")))
+        if not access.can_manage_programme(current_user, programme):
+            abort(403)
+        return super().edit_view()
 
     # ----------------------------------------------------------------- helpers
 
     def _programme(self, pid: int) -> Programme:
-        if service.parse_id(pid) is None:
+        if pid is None or service.parse_id(pid) is None:
             abort(404)
         programme = db.session.execute(
             access.scope(current_user, Programme, select(Programme)).where(Programme.id == pid)

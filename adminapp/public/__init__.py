@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import click
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 
 from adminapp import labels
@@ -16,7 +17,7 @@ from adminapp.extensions import db, limiter
 from adminapp.workflow import initiatives, programmes
 from models import Programme, Unit
 
-bp = Blueprint("public", __name__, url_prefix="/sang-kien")
+bp = Blueprint("public", __name__, url_prefix="/sang-kien", cli_group="sang-kien")
 
 DEFAULT_SUBMIT_LIMIT = "30 per hour"
 
@@ -170,3 +171,16 @@ def qr_svg(slug):
     programme = _programme(slug)
     return Response(qr.svg(_public_url(programme)), mimetype="image/svg+xml",
                     headers={"Cache-Control": "public, max-age=3600"})
+
+
+@bp.cli.command("demo", help="Nạp chương trình “75 nghìn sáng kiến, vượt khó, phát triển” (chạy lại không thay đổi gì).")
+@click.option("--original-dates", is_flag=True, help="Giữ thời gian của năm 2021 thay vì mở biểu mẫu từ hôm nay.")
+def demo_command(original_dates):
+    from adminapp.workflow.demo_programme import ensure_demo_programme
+
+    try:
+        programme, created = ensure_demo_programme(original_dates)
+    except LookupError:
+        raise click.ClickException("Chưa có danh mục đơn vị: hãy chạy `flask --app wsgi seed units` trước.") from None
+    db.session.commit()
+    click.echo(("Đã tạo" if created else "Đã có") + f" chương trình: /sang-kien/{programme.slug}/")

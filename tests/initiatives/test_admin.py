@@ -118,7 +118,7 @@ def test_seed_programme_end_to_end(client, login_as, unit, programme):
         assert "Còn thiếu: số, ngày, người ký, tệp" in page
         token = csrf_from(page)
         r = hanoi.post(f"/admin/programmes/{pid}/dossier", data={
-            "csrf_token": token, "do": "save", "letter_number": "125/TTr-LĐLĐ", "letter_date": "2021-04-20",
+            "csrf_token": token, "do": "save", "letter_number": "125/TTr-LĐLĐ", "letter_date": "20/04/2021",
             "signer": "Phạm Quang Thanh", "letter_file": (io.BytesIO(b"%PDF-1.4 test"), "to-trinh.pdf"),
         }, content_type="multipart/form-data")
         assert r.status_code == 302
@@ -227,6 +227,11 @@ def test_list_filters_and_views_render(ctx, login_as, programme, submit):
     # Flask-Admin filter index: 0 programme, 1 state
     assert ini.tracking_code in c.get(f"/admin/initiatives/?flt0_0={programme.id}").get_data(as_text=True)
     assert ini.tracking_code not in c.get("/admin/initiatives/?flt1_1=honoured").get_data(as_text=True)
+    assert ini.tracking_code in c.get("/admin/initiatives/?flt1_1=submitted").get_data(as_text=True)
+    assert ini.tracking_code in c.get("/admin/initiatives/?flt1_4=hoan+kiem").get_data(as_text=True)
+    assert ini.tracking_code not in c.get("/admin/initiatives/?flt1_4=vinh").get_data(as_text=True)
+    assert "Lọc theo trạng thái" in c.get("/admin/initiatives/export/csv/?flt1_1=submitted").get_data(as_text=True)
+    assert "Lọc theo trạng thái" not in c.get("/admin/initiatives/export/csv/?flt1_1=honoured").get_data(as_text=True)
     assert c.get("/admin/initiatives/details/?id=abc").status_code == 404
     assert c.get("/admin/initiatives/details/?id=99999999999999999999").status_code == 404
     assert c.get(f"/admin/programmes/{programme.id}/summary.xlsx?unit=99999999999999999999").status_code == 404
@@ -262,9 +267,22 @@ def test_officer_creates_programme_with_default_quotas(ctx, login_as, unit):
     # Hà Nội sees the programme but cannot change its settings.
     h = login_as("hanoi.officer")
     assert data["name"] in h.get("/admin/programmes/").get_data(as_text=True)
-    page = h.get(f"/admin/programmes/edit/?id={p.id}").get_data(as_text=True)
-    h.post(f"/admin/programmes/edit/?id={p.id}", data=dict(data, name="Đổi tên", csrf_token=csrf_from(page),
-                                                            version_token=str(p.version)))
+    assert h.get(f"/admin/programmes/edit/?id={p.id}").status_code == 403
+    token = csrf_from(h.get("/admin/programmes/").get_data(as_text=True))
+    assert h.post(f"/admin/programmes/edit/?id={p.id}", data=dict(data, name="Đổi tên", csrf_token=token,
+                                                                   version_token=str(p.version))).status_code == 403
+    assert login_as("vinh.officer").get("/admin/programmes/edit/?id=999").status_code == 404
+    page = c.get(f"/admin/programmes/edit/?id={p.id}").get_data(as_text=True)
+    html = c.post(f"/admin/programmes/edit/?id={p.id}", data=dict(
+        data, slug="doi-duong-dan", csrf_token=csrf_from(page), version_token=str(p.version)),
+        follow_redirects=True).get_data(as_text=True)
+    assert "Không được đổi đường dẫn rút gọn" in html
+    page = c.get(f"/admin/programmes/edit/?id={p.id}").get_data(as_text=True)
+    r = c.post(f"/admin/programmes/edit/?id={p.id}", data=dict(
+        data, slug=p.slug, dossier_deadline="06/05/2026", csrf_token=csrf_from(page), version_token=str(p.version)))
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Programme, p.id).dossier_deadline.day == 6
     db.session.expire_all()
     assert db.session.get(Programme, p.id).name == data["name"]
 

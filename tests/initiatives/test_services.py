@@ -253,6 +253,9 @@ def test_quota_race_ten_threads_against_quota_four(ctx, unit, user, programme, s
         t.join(60)
     assert sorted(outcomes) == ["ok"] * 4 + ["quota"] * 6, outcomes
     assert _count(Initiative, status="nominated") == 4
+    from models import AuditEvent
+
+    assert _count(AuditEvent, action="initiative.nominate") == 4  # refused nominations left no trace
     prog = db.session.get(programmes.Programme, programme_id)
     assert programmes.quota_line(prog, unit("01-002-01")).label == "đã đề xuất 4/4"
 
@@ -274,3 +277,27 @@ def test_scope_of_initiatives(ctx, unit, user, programme, submit):
     assert visible("vinh.officer") == {vinh.id}
     assert visible("tld.officer") == {hk.id, vinh.id}
     assert not access.in_scope(user("nghean.officer"), hk)
+
+
+def test_cli_loads_the_demo_programme(ctx):
+    from adminapp.workflow import programmes
+
+    runner = ctx.test_cli_runner()
+    result = runner.invoke(args=["sang-kien", "demo"])
+    assert result.exit_code == 0 and "/sang-kien/75-nghin-sang-kien/" in result.output
+    assert programmes.window_state(programmes.get_by_slug("75-nghin-sang-kien")) == "open"
+    assert "Đã có" in runner.invoke(args=["sang-kien", "demo"]).output
+
+
+def test_programmes_of_the_same_year_keep_their_own_data(ctx, unit, programme, make_programme, submit, allot):
+    from adminapp.workflow import initiatives, programmes
+
+    first = programme
+    second = make_programme(name="Sáng kiến an toàn lao động 2021", slug="an-toan-2021")
+    a = submit(first, phone="0912000001")
+    b = submit(second, phone="0912000001")  # same phone and title in another programme: not a duplicate
+    assert not b.is_duplicate
+    assert initiatives.track(second, a.tracking_code, "0912000001") is None
+    allot("hanoi.officer", {"01-002": 1}, prog=first)
+    assert programmes.quota_line(second, unit("01-002")).quota is None
+    assert programmes.quota_line(first, unit("01-002")).quota == 1
