@@ -11,15 +11,13 @@ from datetime import date, timedelta
 from adminapp import reference
 from adminapp.extensions import db
 from adminapp.workflow import campaigns as campaign_svc
+from adminapp.workflow import demo_programme
 from adminapp.workflow import initiatives as initiative_svc
-from adminapp.workflow import programmes as programme_svc
 from adminapp.workflow import registrations as registration_svc
-from models import Campaign, Initiative, Programme, Registration, User
+from models import Campaign, Initiative, Registration, User
 
 CAMPAIGN_NAME = "Thi đua thực hiện thắng lợi nhiệm vụ kinh tế- xã hội"
 DRAFT_NAME = "Thi đua lao động giỏi, lao động sáng tạo (bản nháp)"
-PROGRAMME_SLUG = "75-nghin-sang-kien-mau"
-PROGRAMME_NAME = "75 nghìn sáng kiến, vượt khó, phát triển (dữ liệu mẫu)"
 
 DEMO_INITIATIVES = [
     ("01-002-01", "Nguyễn Văn An", "0912345678", "enterprise", "Sản xuất",
@@ -73,22 +71,15 @@ def seed_campaigns(today: date) -> int:
 
 
 def seed_programme(today: date) -> int:
-    if db.session.execute(db.select(Programme.id).where(Programme.slug == PROGRAMME_SLUG)).first():
-        return 0
-    tld = _user("tld.officer")
-    programme = programme_svc.create_programme(
-        tld, name=PROGRAMME_NAME, slug=PROGRAMME_SLUG,
-        description="Đoàn viên, CNVCLĐ tự nhập sáng kiến; công đoàn các cấp thẩm định và đề xuất theo chỉ tiêu.",
-        submission_opens=today - timedelta(days=10), submission_closes=today + timedelta(days=30),
-        application_from=today - timedelta(days=120), application_to=today + timedelta(days=60),
-        dossier_deadline=today + timedelta(days=32),
-    )
+    """The seed's programme (adminapp.workflow.demo_programme), open from today, with a few submissions."""
+    programme, created = demo_programme.ensure_demo_programme()
     for unit_code, name, phone, group, field, title, benefit in DEMO_INITIATIVES:
         unit = reference.get_unit(unit_code)
         level1 = reference.get_unit(unit_code.split("-")[0])
         if db.session.execute(db.select(Initiative.id).where(Initiative.programme_id == programme.id,
                                                            Initiative.title == title)).first():
             continue
+        created = True
         initiative_svc.submit_initiative(programme, {
             "author_name": name, "birth_year": "1985", "position": "Kỹ sư", "phone": phone,
             "level1_unit_id": str(level1.id), "unit_id": str(unit.id), "group": group, "field": field,
@@ -97,7 +88,7 @@ def seed_programme(today: date) -> int:
             "effectiveness": "Giảm thời gian, tiết kiệm chi phí", "benefit_value": str(benefit),
             "scope": "Toàn đơn vị", "awards": "Lao động tiên tiến (2023, 2024)",
         })
-    return 1
+    return int(created)
 
 
 def seed_workflows(today: date | None = None) -> int:

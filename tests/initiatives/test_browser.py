@@ -1,6 +1,6 @@
 """The public form in a real browser: diacritic-free unit search, dependent picker, character counter.
 
-Uses pytest-playwright's `page` with Debian's Chromium, as tests/e2e does; SQLite only.
+Uses pytest-playwright's `page` with Debian's Chromium, as tests/e2e does, on both databases.
 """
 from __future__ import annotations
 
@@ -22,8 +22,6 @@ def browser_type_launch_args():
 
 @pytest.fixture()
 def live_url(ctx, make_programme):
-    if ctx.config["BACKEND"] != "sqlite":
-        pytest.skip("browser test runs once, on SQLite")
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail(f"Chromium not found at {CHROMIUM}")
