@@ -18,7 +18,6 @@ import pytest
 
 from adminapp.extensions import limiter
 from tests import summary
-from tests.conftest import Auth
 from tests.security import discover
 from tests.security import sqlmap_runner as sm
 
