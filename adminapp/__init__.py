@@ -1,10 +1,11 @@
 """Application factory."""
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from adminapp import audit, formatting, labels
@@ -105,6 +106,19 @@ def _init_request_hooks(app: Flask) -> None:
     @app.before_request
     def _remember_ip():
         audit.current_ip.set(request.remote_addr)
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        # PostgreSQL text cannot hold NUL: such a value reached the database and answered 500
+        # (login, every form). No legitimate input contains one, so refuse it up front (400).
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            values = request.form.listvalues()
+        else:
+            values = iter(())
+        for group in itertools.chain(request.args.listvalues(), values):
+            if any("\x00" in v for v in group):
+                abort(400)
 
     @app.after_request
     def _security_headers(response):

@@ -13,16 +13,18 @@ import os
 import tempfile
 from datetime import date, datetime
 
-from flask import abort, after_this_request, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, after_this_request, current_app, flash, g, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm, DatePickerWidget
+from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
 from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
+from sqlalchemy import BigInteger
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -34,6 +36,7 @@ from adminapp.exports import tabular
 from adminapp.extensions import db
 from adminapp.text import like_pattern
 from forms.i18n import TRANSLATIONS
+from models import AuditEvent
 
 VERSION_FIELD = "version_token"
 CONFLICT_MESSAGE = (
@@ -60,6 +63,20 @@ class AdminForm(BaseForm):
             return TRANSLATIONS
 
 
+def _as_id(value, model=None) -> int | None:
+    """An integer primary key from typed input, or None: garbage, or beyond the range of the key's
+    column (PostgreSQL refuses 2147483648 for an INTEGER with "integer out of range", a 500)."""
+    try:
+        pk = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    bits = 32
+    if model is not None:
+        column = sa_inspect(model).primary_key[0]
+        bits = 64 if isinstance(column.type, BigInteger) else 32
+    return pk if -(2 ** (bits - 1)) <= pk < 2 ** (bits - 1) else None
+
+
 def _scoped_query_for(query):
     """The query of a relationship field restricted to the user's scope (by its entity)."""
     entity = query.column_descriptions[0]["entity"]
@@ -73,6 +90,11 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
         return access.scope(current_user, self.model, super().get_query())
 
     def get_one(self, pk):
+        # A typed value that is not an id ("abc", "1e309") made PostgreSQL fail the query (500):
+        # it is simply no row.
+        pk = _as_id(pk, self.model)
+        if pk is None:
+            return None
         obj = super().get_one(pk)
         return obj if obj is not None and access.in_scope(current_user, obj) else None
 
@@ -191,9 +213,8 @@ class ScopedModelView(ModelView):
         return super().get_count_query().filter(access.scope_condition(current_user, self.model))
 
     def get_one(self, id):
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
+        pk = _as_id(id, self.model)
+        if pk is None:
             abort(404)
         obj = self.get_query().filter(self.model.id == pk).one_or_none()
         if obj is None:
@@ -203,6 +224,35 @@ class ScopedModelView(ModelView):
     def _create_ajax_loader(self, name, options):
         prop = getattr(self.model, name).property
         return ScopedAjaxModelLoader(name, self.session, prop.mapper.class_, **options)
+
+    # ----------------------------------------------------------------- list arguments
+
+    MAX_PAGE = 1_000_000  # far beyond any real list; keeps OFFSET a valid, non-negative integer
+
+    def _get_list_extra_args(self):
+        """A typed ?page= that is negative or huge answered 500 (negative OFFSET on PostgreSQL,
+        integer overflow on SQLite): clamp it to the range of real pages."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), self.MAX_PAGE)
+        return args
+
+    def _get_list_filter_args(self):
+        """Integer filter values beyond a 32-bit integer answered 500 on PostgreSQL ("integer out of
+        range"): such a value is invalid input, refused like any other with Flask-Admin's message."""
+        filters = super()._get_list_filter_args()
+        if not filters:
+            return filters
+        kept = []
+        for idx, name, value in filters:
+            flt = self._filters[idx]
+            if isinstance(flt, (BaseIntFilter, BaseIntListFilter)):
+                cleaned = flt.clean(value)
+                numbers = cleaned if isinstance(cleaned, list) else [cleaned]
+                if not all(-(2**31) <= n < 2**31 for n in numbers):
+                    flash(self.get_invalid_value_msg(value, flt), "error")
+                    continue
+            kept.append((idx, name, value))
+        return kept
 
     # ----------------------------------------------------------------- search (diacritic-insensitive)
 
@@ -252,9 +302,45 @@ class ScopedModelView(ModelView):
     def update_model(self, form, model):
         token = getattr(form, VERSION_FIELD, None)
         if token is not None and token.data and token.data != str(model.version):
-            flash(CONFLICT_MESSAGE, "error")
+            flash(self.conflict_message(form, model), "error")
             return False
-        return super().update_model(form, model)
+        g.editing_form = form  # a save that loses the race at flush (StaleDataError) explains itself too
+        try:
+            saved = super().update_model(form, model)
+        finally:
+            stale = g.pop("stale_save", False)
+            g.pop("editing_form", None)
+        if stale:
+            db.session.rollback()
+            current = db.session.get(type(model), model.id)
+            flash(self.conflict_message(form, current) if current is not None else CONFLICT_MESSAGE, "error")
+        return saved
+
+    def conflict_message(self, form, current) -> str:
+        """The conflict message with what the other person changed: each field whose stored value now
+        differs from what this user submitted, with its current value, and who saved it last."""
+        diffs = []
+        for field in form:
+            if field.name in {VERSION_FIELD, "csrf_token"} or field.type in {"PasswordField", "HiddenField",
+                                                                             "CSRFTokenField"}:
+                continue
+            if not hasattr(current, field.name) or _same_value(getattr(current, field.name), field.data):
+                continue
+            diffs.append(f"{field.label.text}: hiện là “{_shown(getattr(current, field.name))}”")
+        message = CONFLICT_MESSAGE
+        if diffs:
+            message += " Khác với bản bạn gửi: " + "; ".join(diffs) + "."
+        last = db.session.execute(
+            db.select(AuditEvent).where(
+                AuditEvent.object_type == getattr(current, "__tablename__", ""),
+                AuditEvent.object_id == str(current.id),
+                AuditEvent.action.like("%.update"),
+            ).order_by(AuditEvent.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        if last is not None and last.actor is not None:
+            message += (f" Người sửa gần nhất: {last.actor.full_name}, lúc "
+                        f"{formatting.format_datetime(last.created_at)}.")
+        return message
 
     # ----------------------------------------------------------------- writes are checked and audited
 
@@ -282,7 +368,10 @@ class ScopedModelView(ModelView):
         if isinstance(exc, access.PermissionDenied):
             flash(exc.message, "error")
         elif isinstance(exc, StaleDataError):
-            flash(CONFLICT_MESSAGE, "error")
+            if "editing_form" in g:
+                g.stale_save = True  # update_model flashes the detailed message after the rollback
+            else:
+                flash(CONFLICT_MESSAGE, "error")
         elif isinstance(exc, IntegrityError):
             flash("Không lưu được: dữ liệu trùng với bản ghi đã có hoặc đang được bản ghi khác sử dụng.", "error")
         elif isinstance(exc, ValueError):
@@ -370,6 +459,35 @@ class ScopedModelView(ModelView):
         elif value is not None and not isinstance(value, (str, int, float, bool, date, datetime)):
             value = str(value)
         return value
+
+
+def _comparable(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple, set)):
+        return frozenset(_comparable(v) for v in value)
+    if hasattr(value, "__table__"):
+        return (type(value).__name__, getattr(value, "id", None))
+    return value
+
+
+def _same_value(stored, submitted) -> bool:
+    return _comparable(stored) == _comparable(submitted)
+
+
+def _shown(value) -> str:
+    if value is None or value == "" or value == []:
+        return "(trống)"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, datetime):
+        return formatting.format_datetime(value)
+    if isinstance(value, date):
+        return formatting.format_date(value)
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    text = str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 def _changed_fields(model) -> list[str]:
