@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, HiddenField
+from wtforms.validators import NumberRange
 
 from adminapp import access, audit, formatting, jobs
 from adminapp.exports import tabular
@@ -147,6 +148,17 @@ class VietnameseModelConverter(AdminModelConverter):
         field_args.setdefault("widget", VietnameseDatePicker())
         field_args.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
         return DateField(**field_args)
+
+
+    @converts("Integer")  # includes BigInteger and SmallInteger
+    def handle_integer_types(self, column, field_args, **extra):
+        """Integers stay inside the column's range: a typed 2147483648 is a Vietnamese field error,
+        not a database overflow (PostgreSQL)."""
+        big = isinstance(column.type, BigInteger)
+        bound = 2**63 - 1 if big else 2**31 - 1
+        field_args.setdefault("validators", []).append(
+            NumberRange(min=-bound - 1, max=bound, message="Số quá lớn hoặc quá nhỏ."))
+        return super().handle_integer_types(column, field_args, **extra)
 
 
 class ScopedModelView(ModelView):

@@ -44,4 +44,6 @@ def test_tracking_and_picker_never_fail(fuzz_client, code, phone, q, parent):
     assert r.status_code in (200, 400)
     assert "Đã nộp" not in r.get_data(as_text=True)
     r = fuzz_client.get(URL + "units", query_string={"q": q, "parent": parent})
-    assert r.status_code == 200 and isinstance(r.get_json(), list)
+    assert r.status_code in (200, 400)  # 400: NUL characters are refused app-wide
+    if r.status_code == 200:
+        assert isinstance(r.get_json(), list)
