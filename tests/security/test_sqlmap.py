@@ -22,7 +22,7 @@ from tests.security import discover
 from tests.security import sqlmap_runner as sm
 
 PARALLEL = int(os.environ.get("SQLMAP_PARALLEL", "4"))
-RUN_TIMEOUT = int(os.environ.get("SQLMAP_RUN_TIMEOUT", "150"))
+RUN_TIMEOUT = int(os.environ.get("SQLMAP_RUN_TIMEOUT", "240"))
 TYPED_FILTER = re.compile(r"Int|Float|Boolean|Date|Time|Uuid", re.I)
 HTTP_CODES = re.compile(r"(\d{3}) \([^)]*\) - (\d+) times")
 
