@@ -43,6 +43,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     accounts.configure_hasher(app.config.get("ARGON2_TIME_COST"), app.config.get("ARGON2_MEMORY_COST"))
     _init_extensions(app)
+    hops = int(os.environ.get("PROXY_FIX_HOPS", app.config.get("PROXY_FIX_HOPS", 0)) or 0)
+    if hops:
+        # Behind trusted reverse proxies: the client's address (rate limits, audit IP) and scheme.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_request_hooks(app)
     _init_templates(app)
 

@@ -150,3 +150,22 @@ def test_weak_passwords_are_refused(ctx):
     for bad in ["short1", "abcdefghij", "1234567890"]:
         with pytest.raises(accounts.AccountError):
             accounts.validate_password(bad)
+
+
+def test_proxy_fix_uses_the_forwarded_client_address_only_when_configured(tmp_path):
+    from adminapp import create_app
+
+    for hops, expected in ((0, "127.0.0.1"), (1, "203.0.113.7")):
+        app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p{hops}.db",
+                          "PROXY_FIX_HOPS": hops, "INSTANCE_PATH": str(tmp_path)})
+        seen = {}
+
+        @app.route("/_ip")
+        def _ip():
+            from flask import request
+
+            seen["ip"] = request.remote_addr
+            return "ok"
+
+        app.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.7"})
+        assert seen["ip"] == expected
