@@ -161,7 +161,7 @@ def test_proxy_fix_uses_the_forwarded_client_address_only_when_configured(tmp_pa
         seen = {}
 
         @app.route("/_ip")
-        def _ip():
+        def _ip(seen=seen):
             from flask import request
 
             seen["ip"] = request.remote_addr
