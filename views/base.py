@@ -29,7 +29,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import DateField, HiddenField
+from wtforms import DateField, HiddenField, ValidationError
 from wtforms.validators import NumberRange
 
 from adminapp import access, audit, formatting, jobs
@@ -140,13 +140,23 @@ class VietnameseDatePicker(DatePickerWidget):
         return super().__call__(field, **kwargs)
 
 
+class PlausibleYear:
+    """Dates of this application (validity, deadlines, periods) lie in 1900–2100. A year such as 0001
+    was accepted and then shown as "01/01/1" (found by form fuzzing)."""
+
+    def __call__(self, form, field):  # noqa: ARG002
+        if field.data and not (1900 <= field.data.year <= 2100):
+            raise ValidationError("Năm phải trong khoảng 1900–2100.")
+
+
 class VietnameseModelConverter(AdminModelConverter):
-    """Date fields typed and shown as dd/mm/yyyy (ISO still accepted)."""
+    """Date fields typed and shown as dd/mm/yyyy (ISO still accepted), years 1900–2100."""
 
     @converts("Date")
     def convert_date(self, field_args, **extra):  # noqa: ARG002
         field_args.setdefault("widget", VietnameseDatePicker())
         field_args.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
+        field_args["validators"] = list(field_args.get("validators") or []) + [PlausibleYear()]
         return DateField(**field_args)
 
 

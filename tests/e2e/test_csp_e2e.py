@@ -77,6 +77,7 @@ def test_admin_pages_work_under_the_strict_csp(page, login_page, site, shot, ctx
     page.locator("input[name=permissions][value='unit.view']").check()
     page.click("input[type=submit][value='Lưu']")
     expect(page.locator(".alert-success")).to_be_visible()
+    page.wait_for_load_state("load")  # static/csp.js (end of body) binds the confirmation
     row = page.locator("table.model-list tr", has_text="Vai trò thử CSP")
     page.once("dialog", lambda d: d.dismiss())
     row.locator("button[title]").click()

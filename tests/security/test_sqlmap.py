@@ -1,10 +1,11 @@
-"""sqlmap against the running app: every list parameter of every Flask-Admin view, and the login form.
+"""sqlmap against the running app: every list parameter of every Flask-Admin view, and every other form.
 
 Targets are discovered (tests/security/discover.py): for each list view, its
 search, every filter argument (``flt0_<key>``), sort, page and page_size,
 logged in as the global administrator (most rows, so boolean differences are
-clear) and as a unit officer (the scoped query), plus a list page and the
-login form without a session. sqlmap runs several targets at once, each
+clear) and as a unit officer (the scoped query), plus a list page without a
+session, and every form outside Flask-Admin found on the url_map's pages
+(login, change password; the public form and tracking page when they come). sqlmap runs several targets at once, each
 bounded by `timeout`; the whole part takes about a minute per backend.
 """
 from __future__ import annotations
@@ -83,6 +84,39 @@ def list_targets(app, client, base: str, cookie: str, who: str, *, full: bool) -
     return targets
 
 
+def page_form_targets(app, base: str, sessions: dict) -> list[sm.Target]:
+    """Every form outside Flask-Admin (login, change password, later the public initiative form and the
+    tracking page), found on every argument-less GET rule of the url_map, per session that sees it."""
+    targets, seen = [], set()
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and not r.arguments
+             and not r.endpoint.endswith("static") and not r.endpoint.startswith("admin")
+             and not r.rule.startswith("/admin") and r.endpoint != "auth.logout"]
+    for rule in rules:
+        for who, (client, cookie) in sessions.items():
+            r = client.get(rule.rule)
+            if r.status_code != 200 or "text/html" not in r.content_type:
+                continue
+            for form in discover.forms_in(r.get_data(as_text=True)):
+                action = form.action or rule.rule
+                fields = {n: (f.value or f.options[0] if f.options else f.value or "x")
+                          for n, f in form.fields.items() if n != "csrf_token"}
+                if not fields or (form.method, action) in seen or action == "/logout":
+                    continue
+                seen.add((form.method, action))
+                csrf = "csrf_token" in form.fields
+                params = [n for n in fields if form.fields[n].type != "hidden"]
+                if not params:
+                    continue
+                if form.method == "post":
+                    data = urlencode({**fields, **({"csrf_token": "t"} if csrf else {})})
+                    targets.append(sm.Target(f"{who} form {action}", base + action, params, data=data,
+                                             cookie=cookie, csrf_url=base + rule.rule if csrf else None))
+                else:
+                    targets.append(sm.Target(f"{who} form {action}", f"{base}{action}?{urlencode(fields)}",
+                                             params, cookie=cookie))
+    return targets
+
+
 def test_sqlmap_finds_no_injection(ctx, login_as):
     _require_sqlmap()
     backend = ctx.config["BACKEND"]
@@ -92,18 +126,31 @@ def test_sqlmap_finds_no_injection(ctx, login_as):
             client = login_as(who)
             cookie = "session=" + client.get_cookie("session").value
             targets += list_targets(ctx, client, server.url, cookie, who, full=who == "admin")
+            if who == "admin":
+                admin_client, admin_cookie = client, cookie
         anon_view = discover.model_views(ctx)[0]
         targets.append(sm.Target("anonymous list", f"{server.url}{discover.list_url(anon_view)}?search=a",
                                  ["search"]))
-        targets.append(sm.Target("login form", f"{server.url}/login",
-                                 ["username", "password"], data="username=admin&password=x&csrf_token=t",
-                                 csrf_url=f"{server.url}/login"))
+        targets += page_form_targets(ctx, server.url, {"anonymous": (ctx.test_client(), None),
+                                                       "admin": (admin_client, admin_cookie)})
         limiter.enabled = False  # the login throttle would answer 429 before any payload reached the query
         try:
             with ThreadPoolExecutor(PARALLEL) as pool:
                 results = list(pool.map(lambda t: sm.run(t, backend=backend, timeout=RUN_TIMEOUT), targets))
+            # A real injection is found again on a quiet rerun; a boolean "finding" that sqlmap inferred
+            # from pages slowed down by a loaded machine is not (seen once in ~10 runs on a shared host).
+            unconfirmed = []
+            for i, r in enumerate(results):
+                if r.found:
+                    again = sm.run(r.target, backend=backend, timeout=RUN_TIMEOUT)
+                    if not again.found:
+                        unconfirmed.append(r)
+                        results[i] = again
         finally:
             limiter.enabled = True
+    for r in unconfirmed:
+        summary.add(f"sqlmap [{backend}] unconfirmed, not found on a rerun: {r.target.name} "
+                    f"{[ln.strip() for ln in r.output.splitlines() if 'Payload:' in ln][:1]}")
     findings = [r for r in results if r.found]
     params = sum(len(t.params) for t in targets)
     summary.count(f"sqlmap-{backend}", "sqlmap [" + backend + "]: {targets} targets ({params} parameters), "
