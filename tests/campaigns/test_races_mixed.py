@@ -41,7 +41,7 @@ def test_mixed_concurrent_transitions_keep_every_invariant(ctx, make_campaign, r
         before = len(chain(reg_id))
         db.session.remove()
 
-        def click(i):
+        def click(i, plan=plan):
             who, action = plan[i]
             actor = db.session.get(User, ids[who])
             try:
