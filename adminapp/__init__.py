@@ -185,6 +185,25 @@ def _init_request_hooks(app: Flask) -> None:
     for code in messages:
         app.register_error_handler(code, _handler(code))
 
+    from sqlalchemy.exc import DBAPIError
+
+    @app.errorhandler(DBAPIError)
+    def _database_unavailable(e):
+        # The connection dropped (server restart, failover, killed backend): the transaction was rolled
+        # back as a whole; the pool reconnects on the next request (pool_pre_ping).
+        db.session.rollback()
+        lost = getattr(e, "connection_invalidated", False) or any(
+            word in str(e).lower() for word in ("closed", "terminat", "disk i/o", "could not connect"))
+        if not lost:
+            app.logger.exception("database error")
+            title, message = messages[500]
+            return render_template("error.html", code=500, title=title, message=message), 500
+        return render_template(
+            "error.html", code=503, title="Mất kết nối cơ sở dữ liệu",
+            message="Kết nối tới cơ sở dữ liệu bị gián đoạn nên thao tác chưa được lưu (không có thay đổi nào). "
+                    "Vui lòng thử lại sau ít phút.",
+        ), 503
+
 
 def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = formatting.format_date
