@@ -342,11 +342,12 @@ class ScopedModelView(ModelView):
         """The conflict message with what the other person changed: each field whose stored value now
         differs from what this user submitted, with its current value, and who saved it last."""
         diffs = []
+        columns = set(sa_inspect(type(current)).column_attrs.keys())  # relationships (files, links…) aside
         for field in form:
             if field.name in {VERSION_FIELD, "csrf_token"} or field.type in {"PasswordField", "HiddenField",
                                                                              "CSRFTokenField"}:
                 continue
-            if not hasattr(current, field.name) or _same_value(getattr(current, field.name), field.data):
+            if field.name not in columns or _same_value(getattr(current, field.name), field.data):
                 continue
             diffs.append(f"{field.label.text}: hiện là “{_shown(getattr(current, field.name))}”")
         message = CONFLICT_MESSAGE

@@ -402,6 +402,9 @@ def campaign_form_page(view, campaign: Campaign | None):
                 db.session.commit()
                 flash(f"Đã lưu{' và phát động' if launch else ''} phong trào “{campaign.name}”.", "success")
                 return redirect(url_for("campaign.detail", campaign_id=campaign.id))
+            except svc.CampaignConflict:
+                db.session.rollback()
+                errors = [view.conflict_message(form, db.session.get(Campaign, campaign.id))]
             except (svc.CampaignError, access.PermissionDenied) as exc:
                 db.session.rollback()
                 errors = getattr(exc, "errors", [exc.message])

@@ -160,13 +160,17 @@ def create_campaign(*, actor: User, units: list[tuple[Unit, CampaignRole]] | Non
     return campaign
 
 
+class CampaignConflict(CampaignError):
+    """Somebody saved the campaign after this user opened it (version column): nothing is overwritten."""
+
+
 def update_campaign(*, actor: User, campaign: Campaign, expected_version: int | None = None, **values) -> Campaign:
     """Edit the fields (a launched campaign too: extend deadlines...). Audited with the changed fields."""
     _require_manage(actor, campaign)
     if campaign.status == "archived":
         raise CampaignError("Phong trào đã kết thúc, không sửa được nữa.")
     if expected_version is not None and expected_version != campaign.version:
-        raise CampaignError("Phong trào này vừa được người khác sửa sau khi bạn mở nó. Hãy mở lại để xem nội dung "
+        raise CampaignConflict("Phong trào này vừa được người khác sửa sau khi bạn mở nó. Hãy mở lại để xem nội dung "
                             "mới rồi sửa lại.")
     clean = _check_values(values)
     changed = {}
