@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from adminapp.extensions import limiter
+from adminapp.extensions import db, limiter
 from tests import summary
 from tests.security import discover
 from tests.security import sqlmap_runner as sm
@@ -84,20 +84,22 @@ def list_targets(app, client, base: str, cookie: str, who: str, *, full: bool) -
     return targets
 
 
-def page_form_targets(app, base: str, sessions: dict) -> list[sm.Target]:
+def page_form_targets(app, base: str, sessions: dict, slug: str | None = None) -> list[sm.Target]:
     """Every form outside Flask-Admin (login, change password, later the public initiative form and the
     tracking page), found on every argument-less GET rule of the url_map, per session that sees it."""
     targets, seen = [], set()
-    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and not r.arguments
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods
+             and (not r.arguments or (slug and set(r.arguments) == {"slug"}))  # public programme pages
              and not r.endpoint.endswith("static") and not r.endpoint.startswith("admin")
              and not r.rule.startswith("/admin") and r.endpoint != "auth.logout"]
     for rule in rules:
+        path = rule.rule.replace("<slug>", slug or "")
         for who, (client, cookie) in sessions.items():
-            r = client.get(rule.rule)
+            r = client.get(path)
             if r.status_code != 200 or "text/html" not in r.content_type:
                 continue
             for form in discover.forms_in(r.get_data(as_text=True)):
-                action = form.action or rule.rule
+                action = form.action or path
                 fields = {n: (f.value or f.options[0] if f.options else f.value or "x")
                           for n, f in form.fields.items() if n != "csrf_token"}
                 if not fields or (form.method, action) in seen or action == "/logout":
@@ -110,7 +112,7 @@ def page_form_targets(app, base: str, sessions: dict) -> list[sm.Target]:
                 if form.method == "post":
                     data = urlencode({**fields, **({"csrf_token": "t"} if csrf else {})})
                     targets.append(sm.Target(f"{who} form {action}", base + action, params, data=data,
-                                             cookie=cookie, csrf_url=base + rule.rule if csrf else None))
+                                             cookie=cookie, csrf_url=base + path if csrf else None))
                 else:
                     targets.append(sm.Target(f"{who} form {action}", f"{base}{action}?{urlencode(fields)}",
                                              params, cookie=cookie))
@@ -131,8 +133,14 @@ def test_sqlmap_finds_no_injection(ctx, login_as):
         anon_view = discover.model_views(ctx)[0]
         targets.append(sm.Target("anonymous list", f"{server.url}{discover.list_url(anon_view)}?search=a",
                                  ["search"]))
-        targets += page_form_targets(ctx, server.url, {"anonymous": (ctx.test_client(), None),
-                                                       "admin": (admin_client, admin_cookie)})
+        from adminapp.workflow import demo_programme  # an open programme: its public form and tracking page
+
+        programme, _ = demo_programme.ensure_demo_programme()
+        db.session.commit()
+        public = page_form_targets(ctx, server.url, {"anonymous": (ctx.test_client(), None),
+                                                     "admin": (admin_client, admin_cookie)}, slug=programme.slug)
+        assert any("/sang-kien/" in t.url for t in public), "the public form and tracking page are targets"
+        targets += public
         limiter.enabled = False  # the login throttle would answer 429 before any payload reached the query
         try:
             with ThreadPoolExecutor(PARALLEL) as pool:
