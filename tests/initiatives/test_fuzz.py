@@ -28,7 +28,6 @@ def fuzz_client(ctx, client, programme, frozen, monkeypatch):
 @given(values=st.dictionaries(st.sampled_from(FIELDS), nasty, min_size=1, max_size=5))
 def test_public_form_never_fails(fuzz_client, unit, values):
     from adminapp.extensions import db
-
     from adminapp.workflow.initiatives import _clean
     from models import Initiative
 
