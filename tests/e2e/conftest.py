@@ -81,3 +81,24 @@ def login_page(page, site):
         return page
 
     return _login
+
+
+def open_session(browser, site: str, username: str, password: str = "Demo@2026"):
+    """A new browser context logged in as `username`; confirmation dialogs are accepted and kept in
+    `page.dialogs` (the app's confirmations are data-app-confirm, so they work under the strict CSP)."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.dialogs = []
+
+    def _accept(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", _accept)
+    page.goto(site + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/.*"))
+    return page

@@ -1,31 +1,13 @@
 """Scenario 1 of issue 5: the seed's campaign, clicked through in Chromium by three officers."""
 import io
-import re
 
 import openpyxl
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import open_session
+
 SEED = "Thi đua thực hiện thắng lợi nhiệm vụ kinh tế- xã hội"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def login(browser, site, username):
-    context = browser.new_context(viewport={"width": 1300, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    page.dialogs = []
-
-    def _accept(dialog):  # the confirmations of launch, send, approve … (data-app-confirm, CSP-safe)
-        page.dialogs.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", _accept)
-    page.goto(site + "/login")
-    page.fill("#username", username)
-    page.fill("#password", "Demo@2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/.*"))
-    return page
 
 
 def open_own_list(page, site):
@@ -37,7 +19,7 @@ def open_own_list(page, site):
 def test_campaign_launch_register_review_export(browser, site, tmp_path):
     from tests.e2e.conftest import Shots
 
-    province = login(browser, site, "hanoi.officer")
+    province = open_session(browser, site, "hanoi.officer")
     ps = Shots(province, "campaign-province")
     province.goto(site + "/admin/campaigns/new/")
     province.fill("#name", SEED)
@@ -60,7 +42,7 @@ def test_campaign_launch_register_review_export(browser, site, tmp_path):
     expect(province.locator("body")).to_contain_text("chi-thi.pdf")
     ps("launched")
 
-    district = login(browser, site, "hoankiem.officer")
+    district = open_session(browser, site, "hoankiem.officer")
     ds = Shots(district, "campaign-district")
     district.goto(site + "/admin/received_campaigns/")
     row = district.locator("tr", has_text=SEED)
@@ -93,7 +75,7 @@ def test_campaign_launch_register_review_export(browser, site, tmp_path):
     district.goto(site + "/admin/received_campaigns/")
     expect(district.locator("tr", has_text=SEED)).not_to_contain_text("Mới")
 
-    grassroots = login(browser, site, "cdcs.officer")
+    grassroots = open_session(browser, site, "cdcs.officer")
     open_own_list(grassroots, site)
     grassroots.select_option("#kind", "collective")
     grassroots.fill("#full_name", "Tổ sản xuất số 1")

@@ -1,5 +1,4 @@
 """Lost update on a campaign: two browsers edit it, the second save is refused and says what changed."""
-import re
 from datetime import date
 
 from playwright.sync_api import expect
@@ -8,17 +7,7 @@ from adminapp import reference
 from adminapp.extensions import db
 from adminapp.workflow import campaigns as svc
 from models import Campaign, User
-
-
-def session(browser, site, username):
-    page = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
-    page.set_default_timeout(10000)
-    page.goto(site + "/login")
-    page.fill("#username", username)
-    page.fill("#password", "Demo@2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/.*"))
-    return page
+from tests.e2e.conftest import open_session
 
 
 def test_second_save_of_a_campaign_is_refused_with_what_changed(browser, site):
@@ -31,7 +20,7 @@ def test_second_save_of_a_campaign_is_refused_with_what_changed(browser, site):
                             for_individuals=True, for_collectives=False)
     db.session.commit()
     cid = c.id
-    first, second = session(browser, site, "hanoi.officer"), session(browser, site, "hanoi.officer")
+    first, second = open_session(browser, site, "hanoi.officer"), open_session(browser, site, "hanoi.officer")
     url = f"{site}/admin/campaigns/edit/?id={cid}"
     first.goto(url)
     second.goto(url)

@@ -11,19 +11,7 @@ from adminapp.extensions import db
 from adminapp.workflow import demo_programme, programmes
 from adminapp.workflow import initiatives as svc
 from models import Initiative, User
-
-
-def officer(browser, site, username):
-    context = browser.new_context(viewport={"width": 1300, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    page.on("dialog", lambda d: d.accept())
-    page.goto(site + "/login")
-    page.fill("#username", username)
-    page.fill("#password", "Demo@2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/.*"))
-    return page
+from tests.e2e.conftest import open_session
 
 
 def act(page, site, iid, action, **fields):
@@ -91,7 +79,7 @@ def test_phone_submission_climbs_the_tree_under_quota(browser, site, tmp_path):
     iid = db.session.execute(db.select(Initiative.id).where(Initiative.tracking_code == code)).scalar_one()
 
     # the grassroots officer appraises both and can nominate one (quota 1): the second is refused
-    cdcs = officer(browser, site, "cdcs.officer")
+    cdcs = open_session(browser, site, "cdcs.officer")
     cs = Shots(cdcs, "initiative-officers")
     act(cdcs, site, iid, "appraise", score="90", opinion="Sáng kiến tốt")
     assert status(iid) == "appraised"
@@ -106,17 +94,17 @@ def test_phone_submission_climbs_the_tree_under_quota(browser, site, tmp_path):
     cs("quota-line")
 
     for username in ("hoankiem.officer", "hanoi.officer"):
-        page = officer(browser, site, username)
+        page = open_session(browser, site, username)
         act(page, site, iid, "select", score="85")
         act(page, site, iid, "nominate")
         assert status(iid) == "nominated"
-    tld = officer(browser, site, "tld.officer")
+    tld = open_session(browser, site, "tld.officer")
     act(tld, site, iid, "honour")
     assert status(iid) == "honoured"
     Shots(tld, "initiative-top")("honoured")
 
     # Hà Nội exports the summary table of its nominations
-    hanoi = officer(browser, site, "hanoi.officer")
+    hanoi = open_session(browser, site, "hanoi.officer")
     hanoi.goto(f"{site}/admin/programmes/{programme.id}/dossier")
     with hanoi.expect_download() as dl:
         hanoi.click("a:has-text('Tải Bảng tổng hợp tóm tắt sáng kiến')")
