@@ -433,18 +433,8 @@ class ScopedModelView(ModelView):
                   "Hãy lọc bớt, hoặc cấu hình hàng đợi (REDIS_URL) để xuất dưới nền.".replace(",", "."), "error")
             return redirect(self.get_url(".index_view") + ("?" + request.query_string.decode()
                                                              if request.query_string else ""))
-        path = write_export_file(self, export_type, headers, rows())
-
-        @after_this_request
-        def _cleanup(response):
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-            return response
-
-        return send_file(path, mimetype=EXPORT_MIMETYPES[export_type], as_attachment=True,
-                         download_name=self.get_export_name(export_type))
+        return send_temp_file(lambda path: write_export_file(self, export_type, headers, rows(), path=path),
+                              "." + export_type, EXPORT_MIMETYPES[export_type], self.get_export_name(export_type))
 
     def export_plan(self):
         """(row count, headings, rows(progress=None)) of the current list: scoped, filtered, sorted."""
@@ -527,10 +517,11 @@ EXPORT_MIMETYPES = {
 }
 
 
-def write_export_file(view, export_type: str, headers, rows) -> str:
-    """Write rows to a temporary file in constant memory; returns its path (the caller removes it)."""
-    fd, path = tempfile.mkstemp(suffix="." + export_type)
-    os.close(fd)
+def write_export_file(view, export_type: str, headers, rows, path: str | None = None) -> str:
+    """Write rows in constant memory to `path` (a new temporary file if None); returns the path."""
+    if path is None:
+        fd, path = tempfile.mkstemp(suffix="." + export_type)
+        os.close(fd)
     if export_type == "xlsx":
         tabular.write_xlsx(path, headers, rows, title=view.export_title or str(view.name),
                            subtitle=f"Đơn vị: {current_user.unit.name} – xuất ngày "
@@ -539,3 +530,21 @@ def write_export_file(view, export_type: str, headers, rows) -> str:
         with open(path, "w", encoding="utf-8", newline="") as fh:
             tabular.write_csv(fh, headers, rows)
     return path
+
+
+def send_temp_file(writer, suffix: str, mimetype: str, download_name: str):
+    """Write a download to a temporary file with `writer(path)` (constant memory), send it as an attachment,
+    and remove the file once the response is done."""
+    fd, path = tempfile.mkstemp(suffix=suffix)
+    os.close(fd)
+
+    @after_this_request
+    def _cleanup(response):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return response
+
+    writer(path)
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name)

@@ -6,10 +6,8 @@ Every object is loaded through the access scope: out of scope answers 404, like 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 
-from flask import abort, after_this_request, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -27,7 +25,7 @@ from adminapp.workflow import campaigns as svc
 from adminapp.workflow import registrations as regsvc
 from forms.campaigns import ImportForm, LinkForm, ParticipantForm
 from models import Campaign, CampaignAttachment, CampaignLink, CampaignUnit, Participant, Registration, Unit
-from views.base import CONFLICT_MESSAGE
+from views.base import CONFLICT_MESSAGE, send_temp_file
 
 TABS = [("all", "Tổng hợp"), ("not_sent", "Chưa gửi"), ("pending", "Chờ duyệt"), ("rejected", "Từ chối"),
         ("approved", "Đã duyệt")]
@@ -53,22 +51,6 @@ def _message(exc) -> str:
 def _fail(exc) -> None:
     db.session.rollback()
     flash(_message(exc), "error")
-
-
-def _send_temp(writer, suffix: str, mimetype: str, name: str):
-    fd, path = tempfile.mkstemp(suffix=suffix)
-    os.close(fd)
-
-    @after_this_request
-    def _cleanup(response):
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-        return response
-
-    writer(path)
-    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 class CampaignPages(BaseView):
@@ -290,10 +272,10 @@ class CampaignPages(BaseView):
 
         name = f"dang-ky-phong-trao-{campaign.id}.{fmt}"
         if fmt == "xlsx":
-            return _send_temp(lambda p: tabular.write_xlsx(
+            return send_temp_file(lambda p: tabular.write_xlsx(
                 p, headers, rows(), title="DANH SÁCH ĐĂNG KÝ THEO ĐƠN VỊ",
                 subtitle=f"Phong trào: {campaign.name} – {dict(TABS)[tab]}"), ".xlsx", XLSX, name)
-        return _send_temp(lambda p: _write_csv(p, headers, rows()), ".csv", "text/csv; charset=utf-8", name)
+        return send_temp_file(lambda p: _write_csv(p, headers, rows()), ".csv", "text/csv; charset=utf-8", name)
 
     @expose("/<int:campaign_id>/consolidated/<fmt>")
     def consolidated(self, campaign_id, fmt):
@@ -306,12 +288,12 @@ class CampaignPages(BaseView):
         approved = request.args.get("approved") == "1"
         name = f"danh-sach-tong-hop-dang-ky-{campaign.id}.{fmt}"
         if fmt == "xlsx":
-            return _send_temp(lambda p: reg_export.write_xlsx(p, campaign, approved), ".xlsx", XLSX, name)
+            return send_temp_file(lambda p: reg_export.write_xlsx(p, campaign, approved), ".xlsx", XLSX, name)
 
         def _csv(p):
             with open(p, "w", encoding="utf-8", newline="") as fh:
                 reg_export.write_csv(fh, campaign, approved)
-        return _send_temp(_csv, ".csv", "text/csv; charset=utf-8", name)
+        return send_temp_file(_csv, ".csv", "text/csv; charset=utf-8", name)
 
     # ----------------------------------------------------------------- one registration
 

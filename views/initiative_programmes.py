@@ -7,11 +7,9 @@ its dossier, statistics of its subtree). Rules live in adminapp.workflow.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections import Counter
 
-from flask import abort, after_this_request, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -26,7 +24,7 @@ from adminapp.extensions import db
 from adminapp.workflow import dossiers as dossier_service
 from adminapp.workflow import programmes as service
 from models import Dossier, Initiative, Programme, Unit
-from views.base import ScopedModelView
+from views.base import EXPORT_MIMETYPES, ScopedModelView, send_temp_file
 
 
 def _name_formatter(view, context, model, name):  # noqa: ARG001
@@ -274,20 +272,9 @@ class ProgrammeView(ScopedModelView):
         unit = self._unit_arg(programme)
         dossier = dossier_service.get_or_new(programme, unit)
         rows = dossier_service.summary_initiatives(programme, unit)
-        fd, path = tempfile.mkstemp(suffix=".xlsx")
-        os.close(fd)
-
-        @after_this_request
-        def _cleanup(response):
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-            return response
-
-        initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, signer=dossier.signer)
-        return send_file(path, as_attachment=True, download_name=f"tong-hop-tom-tat-sang-kien-{unit.code}.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return send_temp_file(
+            lambda path: initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, signer=dossier.signer),
+            ".xlsx", EXPORT_MIMETYPES["xlsx"], f"tong-hop-tom-tat-sang-kien-{unit.code}.xlsx")
 
     # ----------------------------------------------------------------- statistics
 
