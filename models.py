@@ -70,6 +70,8 @@ class Unit(SearchableMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    __str_column__ = "name"  # str(row) is this column (exports select it instead of loading rows)
+
     def __str__(self) -> str:
         return self.name
 
@@ -178,6 +180,8 @@ class CampaignRole(db.Model):
     sort_order = db.Column(db.Integer, nullable=False, default=0)
     active = db.Column(db.Boolean, nullable=False, default=True)
 
+    __str_column__ = "name"  # str(row) is this column (exports select it instead of loading rows)
+
     def __str__(self) -> str:
         return self.name
 
@@ -226,6 +230,8 @@ class Campaign(SearchableMixin, db.Model):
     @property
     def owner_name(self) -> str:
         return self.owner_unit.name if self.owner_unit is not None else ""
+
+    __str_column__ = "name"  # str(row) is this column (exports select it instead of loading rows)
 
     def __str__(self) -> str:
         return self.name
@@ -382,6 +388,8 @@ class Programme(SearchableMixin, db.Model):
     def refresh_search_text(self) -> None:
         super().refresh_search_text()
         self.search_text = self.search_text[:700]  # folding can lengthen text (e.g. CJK)
+
+    __str_column__ = "name"  # str(row) is this column (exports select it instead of loading rows)
 
     def __str__(self) -> str:
         return self.name

@@ -99,12 +99,20 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        from sqlalchemy.orm import joinedload
+
         from models import User
 
         try:
-            user = db.session.get(User, int(user_id))
+            uid = int(user_id)
         except (TypeError, ValueError):
             return None
+        if not -2**31 <= uid < 2**31:
+            return None
+        # one statement per request: the user, the unit and the roles every page reads
+        user = db.session.execute(
+            db.select(User).where(User.id == uid).options(joinedload(User.unit), joinedload(User.roles))
+        ).unique().scalar_one_or_none()
         return user if user is not None and user.is_active else None
 
 

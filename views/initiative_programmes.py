@@ -56,6 +56,7 @@ class ProgrammeView(ScopedModelView):
         "status": lambda v, c, m, n: labels.PROGRAMME_STATUSES.get(m.status, m.status),
     }
     column_formatters_export = {"status": lambda v, c, m, n: labels.PROGRAMME_STATUSES.get(m.status, m.status)}
+    export_from_columns = True
     column_default_sort = ("id", True)
     column_select_related_list = [Programme.owner_unit]
     form_columns = ["name", "slug", "description", "submission_opens", "submission_closes", "application_from",

@@ -132,6 +132,7 @@ class InitiativeView(ScopedModelView):
         BooleanEqualFilter(Initiative.dispute_open, "Đang tranh chấp quyền tác giả"),
     ]
     export_title = "DANH SÁCH SÁNG KIẾN"
+    export_from_columns = True
 
     def get_one(self, id):
         # Ids beyond the INTEGER range (typed into a URL) are simply not found.
@@ -148,18 +149,7 @@ class InitiativeView(ScopedModelView):
 
     def quota_lines(self):
         """"đã đề xuất 3/4" of the user's unit in each programme it takes part in."""
-        user = current_user
-        rows = db.session.execute(
-            access.scope(user, Programme, db.select(Programme)).where(Programme.status == "published")
-            .order_by(Programme.id.desc()).limit(10)
-        ).scalars().all()
-        lines = []
-        for programme in rows:
-            if user.unit_id == programme.owner_unit_id:
-                continue
-            if programme_service.in_programme_tree(programme, user.unit):
-                lines.append((programme, programme_service.quota_line(programme, user.unit)))
-        return lines
+        return programme_service.quota_lines_for(current_user)
 
     # ----------------------------------------------------------------- bulk actions
 

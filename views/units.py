@@ -56,6 +56,7 @@ class UnitView(ScopedModelView):
         "level": lambda v, c, m, n: m.level,
     }
     column_formatters_export = {"kind": lambda v, c, m, n: labels.UNIT_KINDS.get(m.kind, m.kind)}
+    export_from_columns = True
     column_filters = [
         # an integer filter: a text value compared with the integer column fails on PostgreSQL (500)
         IntEqualFilter(Unit.level, "Cấp", options=[(str(k), v) for k, v in labels.LEVELS.items()]),
