@@ -63,6 +63,11 @@ def _fill_choices(form, programme: Programme) -> None:
     form.fold_names = {str(u.id): u.search_text for u in level1}
 
 
+def _render_form(programme: Programme, form, **context) -> str:
+    _fill_choices(form, programme)
+    return render_template("public/form.html", programme=programme, form=form, **context)
+
+
 @bp.route("/<slug>/", methods=["GET", "POST"])
 @limiter.limit(_post_limit, methods=["POST"])
 def form(slug):
@@ -70,13 +75,12 @@ def form(slug):
 
     programme = _programme(slug)
     state = programmes.window_state(programme)
-    web_form = PublicInitiativeForm()
-    _fill_choices(web_form, programme)
+    web_form = PublicInitiativeForm()  # choices are filled only to render: the service checks the units
     status = 200
     if request.method == "POST":
         if state != "open":
-            return render_template("public/form.html", programme=programme, form=web_form, state=state,
-                                   closed=initiatives.closed_message(programme, state)), 403
+            return _render_form(programme, web_form, state=state,
+                                closed=initiatives.closed_message(programme, state)), 403
         if web_form.website.data:
             return render_template("public/received.html", programme=programme, code=None)  # honeypot
         if web_form.validate():
@@ -84,8 +88,7 @@ def form(slug):
                 initiative = initiatives.submit_initiative(programme, web_form.service_data())
             except initiatives.SubmissionClosed as e:
                 db.session.rollback()
-                return render_template("public/form.html", programme=programme, form=web_form, state="closed",
-                                       closed=e.message), 403
+                return _render_form(programme, web_form, state="closed", closed=e.message), 403
             except initiatives.InvalidSubmission as e:
                 db.session.rollback()
                 for name, message in e.errors.items():
@@ -101,8 +104,7 @@ def form(slug):
         else:
             status = 400
     closed = None if state == "open" else initiatives.closed_message(programme, state)
-    return render_template("public/form.html", programme=programme, form=web_form, state=state,
-                           closed=closed), status
+    return _render_form(programme, web_form, state=state, closed=closed), status
 
 
 @bp.route("/<slug>/da-nop")

@@ -188,17 +188,15 @@ def quota_lines_for(user: User, limit: int = 10) -> list[tuple[Programme, QuotaL
     """"đã đề xuất 3/4" of the user's unit in each published programme it takes part in (below the owner),
     in one statement: the programme, its owner unit and the unit's quota row."""
     from sqlalchemy import and_
-    from sqlalchemy.orm import aliased, contains_eager
+    from sqlalchemy.orm import joinedload
 
     if user.unit is None:
         return []
-    owner = aliased(Unit)
     query = (
         access.scope(user, Programme, select(Programme, ProgrammeQuota))
-        .join(owner, Programme.owner_unit)
         .outerjoin(ProgrammeQuota, and_(ProgrammeQuota.programme_id == Programme.id,
                                         ProgrammeQuota.unit_id == user.unit_id))
-        .options(contains_eager(Programme.owner_unit.of_type(owner)))
+        .options(joinedload(Programme.owner_unit))
         .where(Programme.status == "published", Programme.owner_unit_id != user.unit_id)
         .order_by(Programme.id.desc()).limit(limit)
     )
