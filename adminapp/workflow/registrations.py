@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from adminapp import access, audit, labels
 from adminapp.extensions import db
 from adminapp.workflow.campaigns import BulkResult, CampaignError
-from models import Participant, Registration, User, utcnow
+from models import Campaign, Participant, Registration, User, utcnow
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("not_sent", "send"): "pending",
@@ -69,18 +70,9 @@ def _check_allowed(user: User, reg: Registration, action: str) -> None:
         raise access.PermissionDenied("Chỉ lãnh đạo hoặc chuyên viên của đơn vị phát động được duyệt danh sách.")
 
 
-def apply(user: User, registration_id: int, action: str, reason: str | None = None, *,
-          now: datetime | None = None) -> Registration:
-    """Move one registration by `action`; exactly one audit event per change, in the same transaction."""
-    if action not in ACTIONS:
-        raise TransitionError("Thao tác không hợp lệ.")
-    reg = _load(user, registration_id)
+def _move(user: User, reg: Registration, action: str, reason: str) -> tuple[str, str]:
+    """(from, to) of a legal move of `reg` by `user`, or a Vietnamese TransitionError / PermissionDenied."""
     _check_allowed(user, reg, action)
-    reason = (reason or "").strip()
-    if action in REASON_REQUIRED and not reason:
-        raise TransitionError(f"Vui lòng nhập lý do {labels.REGISTRATION_ACTIONS[action].lower()}.")
-    if len(reason) > MAX_REASON:
-        raise TransitionError(f"Lý do dài quá {MAX_REASON} ký tự.")
     if reg.campaign.status != "launched":
         raise TransitionError("Phong trào đã kết thúc, không thay đổi được danh sách đăng ký.")
     from_state = reg.status
@@ -88,12 +80,21 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
     if to_state is None:
         raise TransitionError(f"Không thể {labels.REGISTRATION_ACTIONS[action].lower()} danh sách đang ở trạng "
                               f"thái “{status_label(from_state)}”.")
-    if action == "send":
-        count = db.session.execute(select(func.count()).select_from(Participant)
-                                   .where(Participant.registration_id == reg.id)).scalar_one()
-        if not count:
-            raise TransitionError("Danh sách chưa có thành viên nào; hãy thêm thành viên trước khi gửi.")
-    now = now or utcnow()
+    return from_state, to_state
+
+
+def _clean_reason(action: str, reason: str | None) -> str:
+    if action not in ACTIONS:
+        raise TransitionError("Thao tác không hợp lệ.")
+    reason = (reason or "").strip()
+    if action in REASON_REQUIRED and not reason:
+        raise TransitionError(f"Vui lòng nhập lý do {labels.REGISTRATION_ACTIONS[action].lower()}.")
+    if len(reason) > MAX_REASON:
+        raise TransitionError(f"Lý do dài quá {MAX_REASON} ký tự.")
+    return reason
+
+
+def _values(user: User, action: str, to_state: str, reason: str, now: datetime) -> dict:
     values: dict = {"status": to_state, "version": Registration.version + 1}
     if action == "send":
         values.update(sent_at=now, reopened=False)
@@ -103,15 +104,38 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
         values["last_reason"] = reason
     elif action == "approve":
         values["last_reason"] = None
+    return values
+
+
+def _audit(user: User, reg: Registration, action: str, from_state: str, to_state: str, reason: str) -> None:
+    audit.record(user, reg, f"registration.{action}", from_state, to_state, reason or None,
+                 details={"campaign_id": reg.campaign_id, "unit": reg.unit.code})
+
+
+EMPTY_LIST = "Danh sách chưa có thành viên nào; hãy thêm thành viên trước khi gửi."
+RACED = "Danh sách này vừa được người khác xử lý; hãy tải lại trang để xem trạng thái mới."
+
+
+def apply(user: User, registration_id: int, action: str, reason: str | None = None, *,
+          now: datetime | None = None) -> Registration:
+    """Move one registration by `action`; exactly one audit event per change, in the same transaction."""
+    reason = _clean_reason(action, reason)
+    reg = _load(user, registration_id)
+    from_state, to_state = _move(user, reg, action, reason)
+    if action == "send":
+        count = db.session.execute(select(func.count()).select_from(Participant)
+                                   .where(Participant.registration_id == reg.id)).scalar_one()
+        if not count:
+            raise TransitionError(EMPTY_LIST)
     result = db.session.execute(
-        update(Registration).where(Registration.id == reg.id, Registration.status == from_state).values(**values),
+        update(Registration).where(Registration.id == reg.id, Registration.status == from_state)
+        .values(**_values(user, action, to_state, reason, now or utcnow())),
         execution_options={"synchronize_session": False},
     )
     if result.rowcount != 1:
         # Another reviewer changed it first (their change and audit event stand alone).
-        raise TransitionError("Danh sách này vừa được người khác xử lý; hãy tải lại trang để xem trạng thái mới.")
-    audit.record(user, reg, f"registration.{action}", from_state, to_state, reason or None,
-                 details={"campaign_id": reg.campaign_id, "unit": reg.unit.code})
+        raise TransitionError(RACED)
+    _audit(user, reg, action, from_state, to_state, reason)
     db.session.flush()
     db.session.refresh(reg)
     return reg
@@ -120,22 +144,54 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
 def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str | None = None, *,
                campaign_id: int | None = None, now: datetime | None = None) -> BulkResult:
     """The same move on many rows (of one campaign if `campaign_id` is given): each changes or is skipped
-    with its Vietnamese reason."""
+    with its Vietnamese reason. Set-based: one select of the rows, one conditional UPDATE per starting
+    state (… WHERE id IN (…) AND status = :from RETURNING id: a row another reviewer moved meanwhile is
+    skipped), one batch of audit events, one per changed row."""
     result = BulkResult()
-    if action in REASON_REQUIRED and not (reason or "").strip():
-        raise TransitionError(f"Vui lòng nhập lý do {labels.REGISTRATION_ACTIONS[action].lower()}.")
+    reason = _clean_reason(action, reason)
+    ids = [i for i in dict.fromkeys(registration_ids) if isinstance(i, int) and 0 < i < 2**31]
+    loaded = {reg.id: reg for reg in db.session.execute(
+        select(Registration).where(Registration.id.in_(ids))
+        .options(joinedload(Registration.unit), joinedload(Registration.campaign).joinedload(Campaign.owner_unit))
+        .execution_options(populate_existing=True)
+    ).scalars()} if ids else {}
+    counts = dict(db.session.execute(
+        select(Participant.registration_id, func.count()).where(Participant.registration_id.in_(list(loaded)))
+        .group_by(Participant.registration_id)
+    ).all()) if action == "send" and loaded else {}
+    moves: dict[str, list[tuple[Registration, str]]] = {}
     for rid in dict.fromkeys(registration_ids):
+        reg = loaded.get(rid)
         try:
-            if campaign_id is not None:
-                owner = db.session.execute(select(Registration.campaign_id).where(Registration.id == rid)).scalar()
-                if owner != campaign_id:
-                    raise RegistrationNotFound()
-            apply(user, rid, action, reason, now=now)
-            result.changed.append(rid)
+            if reg is None or not access.in_scope(user, reg) or (campaign_id is not None
+                                                                  and reg.campaign_id != campaign_id):
+                raise RegistrationNotFound()
+            from_state, to_state = _move(user, reg, action, reason)
+            if action == "send" and not counts.get(reg.id):
+                raise TransitionError(EMPTY_LIST)
+            moves.setdefault(from_state, []).append((reg, to_state))
         except (CampaignError, access.PermissionDenied) as exc:
-            reg = db.session.get(Registration, rid)
             label = reg.unit.name if reg is not None and access.in_scope(user, reg) else f"#{rid}"
             result.skipped.append((rid, label, exc.message))
+    now = now or utcnow()
+    for from_state, regs in moves.items():
+        to_state = regs[0][1]
+        changed = set(db.session.execute(
+            update(Registration).where(Registration.id.in_([r.id for r, _ in regs]), Registration.status == from_state)
+            .values(**_values(user, action, to_state, reason, now)).returning(Registration.id),
+            execution_options={"synchronize_session": False},
+        ).scalars())
+        for reg, _ in regs:
+            if reg.id in changed:
+                _audit(user, reg, action, from_state, to_state, reason)
+                result.changed.append(reg.id)
+                db.session.expire(reg)
+            else:
+                result.skipped.append((reg.id, reg.unit.name, RACED))
+    db.session.flush()
+    order = {rid: n for n, rid in enumerate(dict.fromkeys(registration_ids))}
+    result.changed.sort(key=order.get)
+    result.skipped.sort(key=lambda s: order.get(s[0], 0))
     return result
 
 

@@ -1,7 +1,8 @@
 """Fault: the database connection drops in the middle of a bulk approval (issue 5).
 
-On PostgreSQL the backend is killed with pg_terminate_backend after the first
-row was updated; on SQLite the driver raises at the same point. The action is
+On PostgreSQL the backend is killed with pg_terminate_backend after the rows
+were updated (the set-based UPDATE ran) and before their audit events are
+written; on SQLite the driver raises at the same point. The action is
 all or nothing, the user gets a clear Vietnamese error (503, no traceback),
 and the app serves the next request, where the same bulk action succeeds.
 """
@@ -12,21 +13,6 @@ from adminapp.workflow import registrations as regs
 from models import AuditEvent, Registration
 from tests.conftest import csrf_from
 from tests.security.test_races_faults import KillConnectionAt
-
-
-class KillAtSecond(KillConnectionAt):
-    """Fire on the second matching statement: one row is already changed in the transaction."""
-
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.seen = 0
-
-    def hook(self, conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(self.prefix):
-            self.seen += 1
-            if self.seen < 2:
-                return
-        return super().hook(conn, cursor, statement, parameters, context, executemany)
 
 
 def test_connection_drop_mid_bulk_approval_is_all_or_nothing(ctx, make_campaign, registration_of, fill, user,
@@ -50,9 +36,17 @@ def test_connection_drop_mid_bulk_approval_is_all_or_nothing(ctx, make_campaign,
     page = province.get(f"/admin/campaign/{c.id}/registrations?tab=pending").get_data(as_text=True)
     data = {"csrf_token": csrf_from(page), "action": "approve", "rowid": [str(i) for i in ids], "tab": "pending"}
 
-    with KillAtSecond(db.engine, ctx.config["BACKEND"], "UPDATE REGISTRATION") as fault:
+    updates = []
+
+    def seen(conn, cursor, statement, *args):  # noqa: ARG001
+        if statement.lstrip().upper().startswith("UPDATE REGISTRATION"):
+            updates.append(statement)
+
+    db.event.listen(db.engine, "before_cursor_execute", seen)
+    with KillConnectionAt(db.engine, ctx.config["BACKEND"], "INSERT INTO AUDIT_EVENT") as fault:
         r = province.post(f"/admin/campaign/{c.id}/registrations/action", data=data)
-    assert fault.fired and fault.seen >= 2
+    db.event.remove(db.engine, "before_cursor_execute", seen)
+    assert fault.fired and updates  # the rows were already changed in the transaction
     body = r.get_data(as_text=True)
     assert r.status_code == 503 and "Mất kết nối cơ sở dữ liệu" in body
     assert not re.search(r"Traceback|psycopg|sqlite3|OperationalError", body)
