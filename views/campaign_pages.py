@@ -12,7 +12,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from adminapp import access, formatting, labels
@@ -27,6 +27,8 @@ from forms.campaigns import ImportForm, LinkForm, ParticipantForm
 from models import Campaign, CampaignAttachment, CampaignLink, CampaignUnit, Participant, Registration, Unit
 from views.base import CONFLICT_MESSAGE, send_temp_file
 
+REVIEW_PAGE_SIZE = 100
+REVIEW_PAGE_SIZES = (50, 100, 200, 500)  # 500 at once: a national campaign's pending lists, approved in bulk
 TABS = [("all", "Tổng hợp"), ("not_sent", "Chưa gửi"), ("pending", "Chờ duyệt"), ("rejected", "Từ chối"),
         ("approved", "Đã duyệt")]
 SERVICE_ERRORS = (svc.CampaignError, access.PermissionDenied, StaleDataError, IntegrityError)
@@ -201,7 +203,7 @@ class CampaignPages(BaseView):
             stmt = stmt.where(Unit.search_text.like(like_pattern(term), escape="\\"))
         if role_id:
             stmt = stmt.where(CampaignUnit.role_id == role_id)
-        return stmt.order_by(Unit.path)
+        return stmt.options(joinedload(CampaignUnit.role)).order_by(Unit.path, Registration.id)
 
     def _review_args(self):
         tab = request.args.get("tab", "all")
@@ -219,14 +221,23 @@ class CampaignPages(BaseView):
                             .where(Registration.campaign_id == campaign.id).group_by(Registration.status))
         counts = dict(db.session.execute(base).all())
         counts["all"] = sum(counts.values())
-        rows = db.session.execute(self._registration_query(campaign, tab, q, role_id)).all()
+        page_size = request.args.get("page_size", REVIEW_PAGE_SIZE, type=int)
+        page_size = page_size if page_size in REVIEW_PAGE_SIZES else REVIEW_PAGE_SIZE
+        stmt = self._registration_query(campaign, tab, q, role_id)
+        total = (counts.get(tab, 0) if not q and not role_id else
+                 db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+        pages = max(1, -(-total // page_size))
+        page = min(max(request.args.get("page", 0, type=int), 0), pages - 1)
+        rows = db.session.execute(stmt.limit(page_size).offset(page * page_size)).all()
+        ids = [r.Registration.id for r in rows]
         sizes = dict(db.session.execute(
-            select(Participant.registration_id, func.count()).join(Registration)
-            .where(Registration.campaign_id == campaign.id).group_by(Participant.registration_id)).all())
+            select(Participant.registration_id, func.count()).where(Participant.registration_id.in_(ids))
+            .group_by(Participant.registration_id)).all()) if ids else {}
         return self.render("campaigns/registrations.html", campaign=campaign, tabs=TABS, tab=tab, q=q,
                            role_id=role_id, counts=counts, rows=rows, sizes=sizes, roles=svc.active_roles(),
                            can_review=any(access.can_review_registration(current_user, r.Registration)
                                           for r in rows),
+                           page=page, pages=pages, total=total, page_size=page_size, page_sizes=REVIEW_PAGE_SIZES,
                            fmt=formatting)
 
     @expose("/<int:campaign_id>/registrations/action", methods=("POST",))

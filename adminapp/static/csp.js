@@ -1,7 +1,8 @@
 /* What Flask-Admin did with inline event handlers, bound here so the CSP needs no 'unsafe-inline' script.
    - a[href^="javascript:"]: inert links (dropdown toggles, filter names, disabled pages) never navigate;
    - [data-app-action]: bulk action menu items (templates/admin/actions.html) run modelActions.execute;
-   - [data-app-confirm]: buttons that ask before submitting (delete, templates/admin/model/row_actions.html). */
+   - [data-app-confirm]: buttons that ask before submitting (delete, templates/admin/model/row_actions.html);
+   - [data-app-check-all=NAME]: a header checkbox that checks every checkbox named NAME in its form. */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -12,6 +13,12 @@
     if (action) {
       event.preventDefault();
       if (window.modelActions) { window.modelActions.execute(action.getAttribute("data-app-action")); }
+      return;
+    }
+    var all = target.closest("input[data-app-check-all]");
+    if (all) {
+      var boxes = (all.form || document).querySelectorAll('input[type="checkbox"][name="' + all.getAttribute("data-app-check-all") + '"]');
+      Array.prototype.forEach.call(boxes, function (box) { box.checked = all.checked; });
       return;
     }
     var confirmed = target.closest("[data-app-confirm]");

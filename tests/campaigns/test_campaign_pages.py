@@ -177,3 +177,32 @@ def test_seed_scenario_end_to_end(login_as, unit):
     assert csv.status_code == 200 and "Nguyễn Thị Mai" in csv.get_data(as_text=True)
     # the participating unit may not download the consolidated list of every unit
     assert hoankiem.get(f"/admin/campaign/{campaign.id}/consolidated/xlsx").status_code == 404
+
+
+def test_review_page_is_paged_with_counts_per_page(ctx, make_campaign, registration_of, fill, login_as,
+                                                   monkeypatch):
+    """A national campaign has thousands of lists: the review page shows one page of them (sizes 50–500),
+    the tab counts stay whole-campaign, and participant counts are read for the rows shown only."""
+    import views.campaign_pages as pages_mod
+
+    monkeypatch.setattr(pages_mod, "REVIEW_PAGE_SIZE", 2)
+    monkeypatch.setattr(pages_mod, "REVIEW_PAGE_SIZES", (2, 100))
+    c = make_campaign(units=("01-002", "01-001", "01-002-01"))
+    fill(registration_of(c, "01-002-01"), by="cdcs.officer", n=3)
+    province = login_as("hanoi.officer")
+    url = f"/admin/campaign/{c.id}/registrations"
+
+    def unit_rows(html):
+        return re.findall(r'name="rowid" value="(\d+)"', html)
+
+    first, second = page(province, url), page(province, url + "?page=1")
+    assert len(unit_rows(first)) == 2 and len(unit_rows(second)) == 1
+    assert not set(unit_rows(first)) & set(unit_rows(second))
+    assert "3 danh sách – trang 1/2" in first and 'data-app-check-all="rowid"' in first
+    assert re.search(r"Tổng hợp <span class=\"badge badge-secondary\">3</span>", second)
+    assert "<td>3</td>" in second  # the grassroots list (last by unit path) with its 3 participants
+    assert unit_rows(page(province, url + "?page=99")) == unit_rows(second)  # past the end: the last page
+    assert len(unit_rows(page(province, url + "?page_size=100"))) == 3
+    assert len(unit_rows(page(province, url + "?page_size=7"))) == 2  # not an offered size: the default
+    only = page(province, url + "?q=hoan+kiem")
+    assert "2 danh sách" in only and len(unit_rows(only)) == 2  # Hoàn Kiếm and its grassroots union
