@@ -8,6 +8,12 @@ min–max; the same goes to bench/results/<timestamp>.json.
     make bench            # default sizes
     make bench N=20000    # quick check
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test make bench
+
+Campaign figures (bench/campaigns.py): the review page of a national campaign with its status tabs
+and counts, the tab counts query alone, a bulk approve of 500 lists (BENCH_BULK_RUNS runs, at least 5)
+and, on PostgreSQL only, the public form's accepted submissions per second under gunicorn -w 2
+(BENCH_PUBLIC_SECONDS, BENCH_PUBLIC_CLIENTS connections, BENCH_PUBLIC_CLIENT=wrk|threads,
+BENCH_GUNICORN_PORT).
 """
 from __future__ import annotations
 
