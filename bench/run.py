@@ -8,6 +8,12 @@ min–max; the same goes to bench/results/<timestamp>.json.
     make bench            # default sizes
     make bench N=20000    # quick check
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test make bench
+
+Campaign figures (bench/campaigns.py): the review page of a national campaign with its status tabs
+and counts, the tab counts query alone, a bulk approve of 500 lists (BENCH_BULK_RUNS runs, at least 5)
+and, on PostgreSQL only, the public form's accepted submissions per second under gunicorn -w 2
+(BENCH_PUBLIC_SECONDS, BENCH_PUBLIC_CLIENTS connections, BENCH_PUBLIC_CLIENT=wrk|threads,
+BENCH_GUNICORN_PORT).
 """
 from __future__ import annotations
 
@@ -113,6 +119,9 @@ def add_bare_admin(app):
     bare.add_view(BareUnit(Unit, db, endpoint="bare_unit", url="/bare/unit"))
     bare.add_view(BareInitiative(Initiative, db, endpoint="bare_initiative", url="/bare/initiative"))
     bare.add_view(BareUser(User, db, endpoint="bare_user", url="/bare/user"))
+    from models import Registration
+
+    bare.add_view(ModelView(Registration, db, endpoint="bare_registration", url="/bare/registration"))
     return bare
 
 
@@ -280,6 +289,20 @@ def run_initiatives(bench: Bench, n: int) -> None:
                      baseline_name="raw SQL + xlsxwriter constant_memory")
 
 
+def run_campaigns(bench: Bench, n: int, done: int, db_url: str | None) -> None:
+    """Registrations and participants (about n), the tabs with counts, a bulk approve, the public form."""
+    from bench import campaigns
+
+    with bench.app.app_context():
+        campaigns.ensure_campaign_data(n, done)
+    campaigns.run_registrations(bench, n)
+    campaigns.run_bulk_approve(bench, n)
+    if db_url:
+        campaigns.run_public_form(bench, n, db_url)
+    else:
+        print("# public form under gunicorn: PostgreSQL only, skipped (set BENCH_DATABASE_URL)", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, nargs="*", default=[250_000, 1_000_000],
@@ -302,7 +325,7 @@ def main() -> int:
             run_units(bench)
             all_rows.extend(bench.rows)
             app.config["EXPORT_SYNC_MAX_ROWS"] = 10**9
-            done = 0
+            done = done_participants = 0
             for n in sorted(args.n):
                 with app.app_context():
                     from adminapp.workflow import programmes
@@ -323,6 +346,10 @@ def main() -> int:
                     done = n
                 bench = Bench(app, label)
                 run_initiatives(bench, n)
+                all_rows.extend(bench.rows)
+                bench = Bench(app, label)
+                run_campaigns(bench, n, done_participants, db_url)
+                done_participants = n
                 all_rows.extend(bench.rows)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
