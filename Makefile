@@ -44,10 +44,12 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 worker: install
 	REDIS_URL=$(REDIS_URL) $(BIN)/rq worker --url $(REDIS_URL) $${RQ_QUEUE:-adminapp}
 
-## make bench [N="250000 1000000"]: benchmark against bare Flask-Admin (SQLite; + PostgreSQL if BENCH_DATABASE_URL)
+## make bench [N="250000 1000000"]: benchmark against bare Flask-Admin on SQLite, then on the PostgreSQL
+## at BENCH_DATABASE_URL (default: the local server; skipped with a note when it is not reachable)
 N ?= 250000 1000000
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 bench: install-dev
-	$(BIN)/python -m bench.run --n $(N)
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --n $(N)
 
 lint: install-dev
 	$(BIN)/ruff check .

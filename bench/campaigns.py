@@ -231,6 +231,10 @@ def run_registrations(bench, n: int) -> None:
             bench.record(f"registrations_{n}_tab_counts_sql_{who}", _time_sql(counts_of(_user(username))), base,
                          baseline_name="unscoped GROUP BY status of the campaign")
         db.session.rollback()
+    from bench.run import explain_lists
+
+    explain_lists(bench, [("admin", admin, tabs), ("hanoi.officer", province, tabs),
+                          ("hanoi.officer", province, "/admin/registrations/")], ("registration", "participant"))
 
 
 def run_bulk_approve(bench, n: int, size: int = 500) -> None:

@@ -163,6 +163,17 @@ def bench_app(db_url: str | None):
             eng.dispose()
 
 
+def explain_lists(bench: Bench, pages: list[tuple[str, object, str]], tables: tuple[str, ...]) -> None:
+    """Print the plan of every SELECT each list page runs on `tables` (bench/explain.py), flag full scans."""
+    from bench import explain
+
+    scans = 0
+    for name, client, url in pages:
+        scans += explain.print_plans(f"{name} {url} [{bench.label}]", explain.plans(bench.app, client, url, tables))
+    print(f"# EXPLAIN {', '.join(tables)} [{bench.label}]: {len(pages)} list pages, "
+          f"{scans} statements reading a table without an index", flush=True)
+
+
 def run_units(bench: Bench) -> None:
     ours_admin = bench.client("admin")
     province = bench.client("hanoi.officer")
@@ -183,6 +194,9 @@ def run_units(bench: Bench) -> None:
         bench.record(f"users_sql_statements_page_size_{size}",
                      bench.count_statements(ours_admin, f"/admin/users/?page_size={size}"),
                      bench.count_statements(bare, f"/bare/user/?page_size={size}"), unit="statements")
+    explain_lists(bench, [("admin", ours_admin, "/admin/units/?page=400"),
+                          ("hanoi.officer", province, "/admin/units/"),
+                          ("cdcs.officer", grassroots, "/admin/units/")], ("unit",))
 
 
 def export_in_child(app, username: str | None, url: str) -> tuple[float, float]:
@@ -274,6 +288,11 @@ def run_initiatives(bench: Bench, n: int) -> None:
         bench.record(f"initiatives_sql_statements_page_size_{size}",
                      bench.count_statements(ours_admin, f"/admin/initiatives/?page_size={size}"),
                      bench.count_statements(bare, f"/bare/initiative/?page_size={size}"), unit="statements")
+    explain_lists(bench, [("admin", ours_admin, "/admin/initiatives/"),
+                          ("admin", ours_admin, f"/admin/initiatives/?page={deep}"),
+                          ("admin", ours_admin, "/admin/initiatives/?flt1_1=submitted&search=cai+tien+lo+hoi"),
+                          ("hanoi.officer", province, "/admin/initiatives/"),
+                          ("cdcs.officer", grassroots, "/admin/initiatives/")], ("initiative",))
     if os.environ.get("BENCH_SKIP_EXPORT") != "1":
         ours_t, ours_mb = export_in_child(bench.app, "admin", "/admin/initiatives/export/xlsx/")
         from views.initiatives import InitiativeView  # noqa: F401  (the view whose columns are exported)
@@ -309,7 +328,17 @@ def main() -> int:
                         help="rows of the large tables (initiatives, participants)")
     parser.add_argument("--units", type=int, default=11_000)
     args = parser.parse_args()
-    db_urls = [None] + ([os.environ["BENCH_DATABASE_URL"]] if os.environ.get("BENCH_DATABASE_URL") else [])
+    db_urls = [None]
+    pg_url = os.environ.get("BENCH_DATABASE_URL")
+    if pg_url:
+        try:
+            eng = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+            with eng.connect():
+                pass
+            eng.dispose()
+            db_urls.append(pg_url)
+        except sa.exc.OperationalError as exc:
+            print(f"# PostgreSQL at BENCH_DATABASE_URL not reachable, SQLite only: {exc.orig}", flush=True)
     all_rows = []
     for db_url in db_urls:
         label = "postgresql" if db_url else "sqlite"

@@ -41,6 +41,7 @@ def test_officer_logs_in_browses_searches_and_adds_a_unit(page, login_page, site
     shot("units")
     page.fill("input[name=search]", "viet duc")
     page.press("input[name=search]", "Enter")
+    expect(page).to_have_url(re.compile(r"search="))
     expect(page.locator("table.model-list tbody tr")).to_have_count(1)
     shot("search-no-diacritics")
     page.click("a.nav-link:has-text('Tạo')")
@@ -52,6 +53,7 @@ def test_officer_logs_in_browses_searches_and_adds_a_unit(page, login_page, site
     expect(page.locator(".alert-success")).to_contain_text("Đã tạo bản ghi")
     page.fill("input[name=search]", "NHA HAT LON")
     page.press("input[name=search]", "Enter")
+    expect(page).to_have_url(re.compile(r"search=NHA"))  # the search page, not the list it replaces
     expect(page.locator("table.model-list")).to_contain_text("Công đoàn cơ sở Nhà hát Lớn Hà Nội")
     expect(page.locator("table.model-list")).to_contain_text("TLĐ › Hà Nội › Quận Hoàn Kiếm")
     shot("unit-created")

@@ -62,7 +62,7 @@ class Server:
         self.server.shutdown()
 
 
-def run(target: Target, *, backend: str, timeout: int = 90, level: int = 3, techniques: str = "BU",
+def run(target: Target, *, backend: str, timeout: int = 90, level: int = 2, techniques: str = "BU",
         extra: list[str] | None = None) -> Result:
     out_dir = Path(tempfile.mkdtemp(prefix="sqlmap-"))
     cmd = [

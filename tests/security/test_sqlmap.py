@@ -59,9 +59,12 @@ def list_targets(app, client, base: str, cookie: str, who: str, *, full: bool) -
         if r.status_code != 200:
             continue
         if 'name="search"' in r.get_data(as_text=True):
+            # Level 2 holds sqlmap's LIKE boundaries ("%'" … "'%'='"), the string context of every search
+            # (level 3 adds nested parentheses that no search builds, and doubled the run). The officer's
+            # scoped run repeats the same search code under the scope condition: level 1 is enough there.
             search = _richest_search(client, url)
             targets.append(sm.Target(f"{who} {url} search", f"{base}{url}?{urlencode({'search': search})}",
-                                     ["search"], cookie=cookie))
+                                     ["search"], cookie=cookie, level=2 if full else 1))
         if not full:
             continue
         # integers for Flask-Admin (request.args.get(..., type=int)): no LIKE to escape from, so
