@@ -173,6 +173,9 @@ def ensure_campaign_data(n: int, done: int) -> None:
             regs, _ = generate_campaigns(n, progress=bar.update)
         else:
             grow_participants(n - done, seed=n, progress=bar.update)
+    from bench.generate import analyze
+
+    analyze()
     regs = db.session.execute(sa.select(sa.func.count()).select_from(Registration)).scalar_one()
     parts = db.session.execute(sa.select(sa.func.count()).select_from(Participant)).scalar_one()
     by_status = dict(db.session.execute(sa.select(Registration.status, sa.func.count())

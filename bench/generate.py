@@ -30,6 +30,13 @@ ORG_NAMES = ["Điện lực", "Dệt may Thành Công", "Nhựa Tiền Phong", "
              "Lê Lợi", "Hữu nghị Việt Đức", "Bạch Mai", "Chợ Rẫy"]
 
 
+def analyze() -> None:
+    """Refresh the planner's statistics after a bulk load, as autovacuum / a DBA would in production."""
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+
+
 def copy_rows(table: sa.Table, columns: list[str], rows: list[tuple]) -> None:
     """Bulk insert: COPY on PostgreSQL, executemany elsewhere."""
     if not rows:

@@ -348,6 +348,9 @@ def main() -> int:
 
             with app.app_context():
                 generate_units(args.units)
+                from bench.generate import analyze
+
+                analyze()
                 total = db.session.execute(sa.text("SELECT count(*) FROM unit")).scalar_one()
             print(f"# {label}: {total} units", flush=True)
             bench = Bench(app, label)
@@ -373,6 +376,9 @@ def main() -> int:
                     with click.progressbar(length=n - done, label=f"Sáng kiến → {n}") as bar:
                         generate_initiatives(n - done, prog.id, list(prog.fields), seed=n, progress=bar.update)
                     done = n
+                    from bench.generate import analyze
+
+                    analyze()
                 bench = Bench(app, label)
                 run_initiatives(bench, n)
                 all_rows.extend(bench.rows)

@@ -79,16 +79,19 @@ def write_xlsx(
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
     count = 0
+    write_string, write_number = ws.write_string, ws.write_number
+    numbers = (int, float, Decimal)
     for values in rows:
         row += 1
         count += 1
         for c, value in enumerate(values):
-            if isinstance(value, bool) or value is None:
-                ws.write_string(row, c, cell_text(value), cell_fmt)
-            elif isinstance(value, (int, float, Decimal)):
-                ws.write_number(row, c, float(value), num_fmt)
+            kind = type(value)  # exact types: a bool is not written as the number 1
+            if kind is str:
+                write_string(row, c, value, cell_fmt)
+            elif kind in numbers:
+                write_number(row, c, float(value), num_fmt)
             else:
-                ws.write_string(row, c, cell_text(value), cell_fmt)
+                write_string(row, c, cell_text(value), cell_fmt)
     if count:
         ws.autofilter(header_row, 0, row, len(headers) - 1)
     wb.close()
