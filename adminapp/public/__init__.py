@@ -97,10 +97,12 @@ def form(slug):
                         field.errors = list(field.errors or []) + [message]
                 status = 400
             else:
+                # read before the commit expires them (no reload after it)
+                code, duplicate, target = initiative.tracking_code, initiative.is_duplicate, programme.slug
                 db.session.commit()
-                session["submitted_code"] = initiative.tracking_code
-                session["submitted_duplicate"] = initiative.is_duplicate
-                return redirect(url_for("public.received", slug=programme.slug), 303)
+                session["submitted_code"] = code
+                session["submitted_duplicate"] = duplicate
+                return redirect(url_for("public.received", slug=target), 303)
         else:
             status = 400
     closed = None if state == "open" else initiatives.closed_message(programme, state)
