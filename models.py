@@ -320,7 +320,12 @@ class Registration(db.Model):
                                    order_by="Participant.sort_order, Participant.id")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (db.UniqueConstraint("campaign_id", "unit_id", name="uq_registration_campaign_unit"),)
+    __table_args__ = (
+        db.UniqueConstraint("campaign_id", "unit_id", name="uq_registration_campaign_unit"),
+        # a narrow b-tree in id order: on SQLite the table itself is the id b-tree with whole rows, so deep
+        # pages (… ORDER BY id DESC LIMIT 20 OFFSET 40000) walk this instead (migration 0005)
+        db.Index("ix_registration_id_order", "id"),
+    )
 
     def __str__(self) -> str:
         return f"{self.unit} – {self.campaign}"
@@ -474,6 +479,7 @@ class Initiative(SearchableMixin, db.Model):
     __table_args__ = (
         db.Index("ix_initiative_programme_status", "programme_id", "status"),
         db.Index("ix_initiative_programme_phone", "programme_id", "phone"),
+        db.Index("ix_initiative_id_order", "id"),  # deep pages on SQLite, see Registration
     )
 
     def refresh_search_text(self) -> None:

@@ -275,10 +275,13 @@ def run_initiatives(bench: Bench, n: int) -> None:
     grassroots = bench.client("cdcs.officer")
     bare = bench.client(None)
     b1 = bench.time_get(bare, "/bare/initiative/")
-    bench.record(f"initiatives_{n}_list_page1", bench.time_get(ours_admin, "/admin/initiatives/"), b1)
+    ours1 = bench.time_get(ours_admin, "/admin/initiatives/")
+    bench.record(f"initiatives_{n}_list_page1", ours1, b1)
     deep = min(2000, max(1, n // 20 - 1))
-    bench.record(f"initiatives_{n}_list_page{deep}", bench.time_get(ours_admin, f"/admin/initiatives/?page={deep}"),
-                 bench.time_get(bare, f"/bare/initiative/?page={deep}"))
+    ours_deep = bench.time_get(ours_admin, f"/admin/initiatives/?page={deep}")
+    bench.record(f"initiatives_{n}_list_page{deep}", ours_deep, bench.time_get(bare, f"/bare/initiative/?page={deep}"))
+    # the target "page 2000 ≤ 1.5× page 1" is about our own pages: the same timings, against our page 1
+    bench.record(f"initiatives_{n}_list_page{deep}_vs_our_page1", ours_deep, ours1, baseline_name="our page 1")
     bench.record(f"initiatives_{n}_filter_search",
                  bench.time_get(ours_admin, "/admin/initiatives/?flt1_1=submitted&search=cai+tien+lo+hoi"),
                  bench.time_get(bare, "/bare/initiative/?flt1_0=submitted&search=C%E1%BA%A3i+ti%E1%BA%BFn+l%C3%B2+h%C6%A1i"))
