@@ -31,10 +31,15 @@ ORG_NAMES = ["Điện lực", "Dệt may Thành Công", "Nhựa Tiền Phong", "
 
 
 def analyze() -> None:
-    """Refresh the planner's statistics after a bulk load, as autovacuum / a DBA would in production."""
+    """Refresh the planner's statistics after a bulk load, as autovacuum does in production (on PostgreSQL
+    VACUUM ANALYZE: the visibility map lets counts use index-only scans, as on a settled database)."""
     db.session.commit()
-    db.session.execute(sa.text("ANALYZE"))
-    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE)")
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
 
 
 def copy_rows(table: sa.Table, columns: list[str], rows: list[tuple]) -> None:
