@@ -44,3 +44,22 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_many(actor, events: list[tuple[Any, str, str | None, str | None, str | None, dict | None]]) -> int:
+    """One audit event per (obj, action, from_state, to_state, reason, details), written by one multi-row
+    INSERT (a bulk action over 500 rows stays one statement). Returns how many were written."""
+    if not events:
+        return 0
+    from models import utcnow
+
+    now = utcnow()
+    rows = [{"actor_id": getattr(actor, "id", None), "actor_unit_id": getattr(actor, "unit_id", None),
+             "object_type": getattr(obj, "__tablename__", type(obj).__name__.lower()),
+             "object_id": None if getattr(obj, "id", None) is None else str(obj.id), "action": action,
+             "from_state": from_state, "to_state": to_state, "reason": reason, "ip": current_ip.get(),
+             "details": details, "created_at": now}
+            for obj, action, from_state, to_state, reason, details in events]
+    db.session.execute(db.insert(AuditEvent), rows)
+    return len(rows)
+

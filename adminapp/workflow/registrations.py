@@ -181,14 +181,16 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
             .values(**_values(user, action, to_state, reason, now)).returning(Registration.id),
             execution_options={"synchronize_session": False},
         ).scalars())
+        events = []
         for reg, _ in regs:
             if reg.id in changed:
-                _audit(user, reg, action, from_state, to_state, reason)
+                events.append((reg, f"registration.{action}", from_state, to_state, reason or None,
+                               {"campaign_id": reg.campaign_id, "unit": reg.unit.code}))
                 result.changed.append(reg.id)
                 db.session.expire(reg)
             else:
                 result.skipped.append((reg.id, reg.unit.name, RACED))
-    db.session.flush()
+        audit.record_many(user, events)
     order = {rid: n for n, rid in enumerate(dict.fromkeys(registration_ids))}
     result.changed.sort(key=order.get)
     result.skipped.sort(key=lambda s: order.get(s[0], 0))
