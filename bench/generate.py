@@ -112,7 +112,8 @@ SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", 
 GIVEN = ["Văn An", "Thị Bình", "Minh Châu", "Quốc Dũng", "Thị Hoa", "Đức Huy", "Thu Hằng", "Văn Khánh", "Ngọc Lan"]
 
 
-def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int = 11, progress=None) -> int:
+def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int = 11, progress=None,
+                         start: int = 0) -> int:
     """`n` initiatives spread over grassroots unions (big provinces hold more), bulk inserted."""
     from datetime import date
 
@@ -130,7 +131,7 @@ def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int
     table = Initiative.__table__
     batch: list[tuple] = []
     statuses = ["submitted"] * 8 + ["appraised", "rejected"]
-    for i in range(n):
+    for i in range(start, start + n):  # a second, larger N adds rows after the first N
         uid, l1 = rnd.choice(pool)
         code = f"B{i:09d}"
         author = f"{rnd.choice(SURNAMES)} {rnd.choice(GIVEN)}"

@@ -388,7 +388,8 @@ def main() -> int:
                             application_from=date(2021, 2, 1), application_to=date(2021, 5, 31))
                         db.session.commit()
                     with click.progressbar(length=n - done, label=f"Sáng kiến → {n}") as bar:
-                        generate_initiatives(n - done, prog.id, list(prog.fields), seed=n, progress=bar.update)
+                        generate_initiatives(n - done, prog.id, list(prog.fields), seed=n, progress=bar.update,
+                                             start=done)
                     done = n
                     from bench.generate import analyze
 

@@ -187,10 +187,11 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
                 events.append((reg, f"registration.{action}", from_state, to_state, reason or None,
                                {"campaign_id": reg.campaign_id, "unit": reg.unit.code}))
                 result.changed.append(reg.id)
-                db.session.expire(reg)
             else:
                 result.skipped.append((reg.id, reg.unit.name, RACED))
         audit.record_many(user, events)
+        for reg, *_ in events:
+            db.session.expire(reg)  # the UPDATE bypassed the session: reload on next use
     order = {rid: n for n, rid in enumerate(dict.fromkeys(registration_ids))}
     result.changed.sort(key=order.get)
     result.skipped.sort(key=lambda s: order.get(s[0], 0))
