@@ -21,7 +21,15 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-migrate = Migrate()
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ARG001
+    """Autogenerate's filter: PostgreSQL-only trigram indexes (migration 0006, named *_trgm) are not on
+    the models, and must not be proposed for dropping."""
+    return not (type_ == "index" and reflected and compare_to is None and (name or "").endswith("_trgm"))
+
+
+migrate = Migrate(include_object=include_object)
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
