@@ -601,4 +601,19 @@ def send_temp_file(writer, suffix: str, mimetype: str, download_name: str):
         return response
 
     writer(path)
-    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name)
+    return send_download(path, mimetype, download_name)
+
+
+def send_download(source, mimetype: str, download_name: str):
+    """send_file as an attachment. The ASCII fallback name (for clients without RFC 6266 filename*) is
+    transliterated ("Đơn vị" -> "Don vi"), not stripped as Werkzeug does ("on vi")."""
+    from urllib.parse import quote
+
+    from unidecode import unidecode
+
+    response = send_file(source, mimetype=mimetype, as_attachment=True, download_name=download_name)
+    if not download_name.isascii():
+        fallback = unidecode(download_name).replace('"', "").replace("\\", "") or "tep"
+        response.headers.set("Content-Disposition", "attachment", filename=fallback,
+                             **{"filename*": f"UTF-8''{quote(download_name, safe='')}"})
+    return response

@@ -25,7 +25,7 @@ from adminapp.workflow import campaigns as svc
 from adminapp.workflow import registrations as regsvc
 from forms.campaigns import ImportForm, LinkForm, ParticipantForm
 from models import Campaign, CampaignAttachment, CampaignLink, CampaignUnit, Participant, Registration, Unit
-from views.base import CONFLICT_MESSAGE, send_temp_file
+from views.base import CONFLICT_MESSAGE, send_download, send_temp_file
 
 REVIEW_PAGE_SIZE = 100
 REVIEW_PAGE_SIZES = (50, 100, 200, 500)  # 500 at once: a national campaign's pending lists, approved in bulk
@@ -168,7 +168,7 @@ class CampaignPages(BaseView):
     def download(self, attachment_id):
         att = _scoped_one(CampaignAttachment, attachment_id, undefer(CampaignAttachment.data))
         safe_type = att.content_type if "/" in att.content_type else "application/octet-stream"
-        return send_file(io.BytesIO(att.data), mimetype=safe_type, as_attachment=True, download_name=att.filename)
+        return send_download(io.BytesIO(att.data), safe_type, att.filename)
 
     @expose("/attachment/<int:attachment_id>/remove", methods=("POST",))
     def remove_attachment(self, attachment_id):

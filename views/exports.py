@@ -1,7 +1,7 @@
 """Tệp xuất: background exports of the current user, their progress and download links."""
 from __future__ import annotations
 
-from flask import abort, send_file
+from flask import abort
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -9,7 +9,7 @@ from markupsafe import Markup
 from adminapp import access, labels
 from adminapp.extensions import db
 from models import ExportJob, utcnow
-from views.base import EXPORT_MIMETYPES, ScopedModelView
+from views.base import EXPORT_MIMETYPES, ScopedModelView, send_download
 
 
 def _progress(view, context, model, name):  # noqa: ARG001
@@ -57,5 +57,5 @@ class ExportJobView(ScopedModelView):
         data = db.session.execute(db.select(ExportJob.content).where(ExportJob.id == job.id)).scalar_one()
         import io
 
-        return send_file(io.BytesIO(data), mimetype=EXPORT_MIMETYPES[job.export_type], as_attachment=True,
-                         download_name=job.filename or f"xuat.{job.export_type}")
+        return send_download(io.BytesIO(data), EXPORT_MIMETYPES[job.export_type],
+                             job.filename or f"xuat.{job.export_type}")

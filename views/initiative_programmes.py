@@ -24,7 +24,7 @@ from adminapp.extensions import db
 from adminapp.workflow import dossiers as dossier_service
 from adminapp.workflow import programmes as service
 from models import Dossier, Initiative, Programme, Unit
-from views.base import EXPORT_MIMETYPES, ScopedModelView, send_temp_file
+from views.base import EXPORT_MIMETYPES, ScopedModelView, send_download, send_temp_file
 
 
 def _name_formatter(view, context, model, name):  # noqa: ARG001
@@ -262,8 +262,8 @@ class ProgrammeView(ScopedModelView):
         dossier = dossier_service.get_or_new(programme, unit)
         if not dossier.file_data:
             abort(404)
-        return send_file(io.BytesIO(dossier.file_data), mimetype=dossier.file_mime or "application/octet-stream",
-                         as_attachment=True, download_name=dossier.file_name or "to-trinh")
+        return send_download(io.BytesIO(dossier.file_data), dossier.file_mime or "application/octet-stream",
+                             dossier.file_name or "to-trinh")
 
     @expose("/<int:pid>/summary.xlsx")
     def summary(self, pid):

@@ -98,6 +98,11 @@ def test_seed_scenario_end_to_end(login_as, unit):
     r = hoankiem.get(f"/admin/campaign/attachment/{att.id}")
     assert r.status_code == 200 and r.data == PDF_BYTES and r.mimetype == "application/pdf"
     assert r.headers["Content-Disposition"].startswith("attachment")
+    # the name in Vietnamese (RFC 6266), and a transliterated ASCII fallback that keeps "đ" as "d"
+    from urllib.parse import quote
+
+    assert 'filename="Chi thi phat dong.pdf"' in r.headers["Content-Disposition"]
+    assert f"filename*=UTF-8''{quote('Chỉ thị phát động.pdf', safe='')}" in r.headers["Content-Disposition"]
 
     # Hoàn Kiếm builds its list: one row by the form, two by import, then Gửi
     reg_url = f"/admin/campaign/registration/{reg.id}"
