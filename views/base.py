@@ -276,6 +276,17 @@ class ScopedModelView(ModelView):
             kept.append((idx, name, value))
         return kept
 
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """Sorted by the chosen column, then by id: rows that tie on the column (a level, a status) keep
+        one order across requests, so paging never shows a row twice or skips one."""
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        pk = self.model.__table__.c.id
+        ordered = [getattr(c, "element", c) for c in query._order_by_clauses]
+        if not any(c is pk or getattr(c, "key", None) == "id" and getattr(c, "table", None) is pk.table
+                   for c in ordered):
+            query = query.order_by(pk.desc() if sort_desc else pk.asc())
+        return query, joins
+
     def _apply_pagination(self, query, page, page_size):
         """Pages by a deferred join: the page's ids are picked by the narrowest query (no eager joins:
         an index walk on the sort key, or a sort of ids only), then only those rows are loaded with
