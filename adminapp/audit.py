@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from adminapp.extensions import db
-from models import AuditEvent
+from models import AuditEvent, utcnow
 
 # Set per request by the app (the service layer never reads Flask's request).
 current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)
@@ -51,8 +51,6 @@ def record_many(actor, events: list[tuple[Any, str, str | None, str | None, str 
     INSERT (a bulk action over 500 rows stays one statement). Returns how many were written."""
     if not events:
         return 0
-    from models import utcnow
-
     now = utcnow()
     rows = [{"actor_id": getattr(actor, "id", None), "actor_unit_id": getattr(actor, "unit_id", None),
              "object_type": getattr(obj, "__tablename__", type(obj).__name__.lower()),

@@ -12,7 +12,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import joinedload
 
 from adminapp import access, audit, clock, labels
 from adminapp.extensions import db
@@ -187,9 +188,6 @@ def quota_line(programme: Programme, unit: Unit) -> QuotaLine:
 def quota_lines_for(user: User, limit: int = 10) -> list[tuple[Programme, QuotaLine]]:
     """"đã đề xuất 3/4" of the user's unit in each published programme it takes part in (below the owner),
     in one statement: the programme, its owner unit and the unit's quota row."""
-    from sqlalchemy import and_
-    from sqlalchemy.orm import joinedload
-
     if user.unit is None:
         return []
     query = (
