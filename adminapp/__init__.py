@@ -101,13 +101,11 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from sqlalchemy.orm import joinedload
 
+        from adminapp.workflow.programmes import parse_id
         from models import User
 
-        try:
-            uid = int(user_id)
-        except (TypeError, ValueError):
-            return None
-        if not -2**31 <= uid < 2**31:
+        uid = parse_id(user_id)
+        if uid is None:
             return None
         # one statement per request: the user, the unit and the roles every page reads
         user = db.session.execute(

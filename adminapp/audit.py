@@ -27,21 +27,7 @@ def record(
     details: dict | None = None,
 ) -> AuditEvent:
     """Add one audit event for `obj` to the current session (the caller commits)."""
-    if object_type is None:
-        object_type = getattr(obj, "__tablename__", type(obj).__name__.lower())
-    object_id = getattr(obj, "id", None)
-    event = AuditEvent(
-        actor_id=getattr(actor, "id", None),
-        actor_unit_id=getattr(actor, "unit_id", None),
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        ip=current_ip.get(),
-        details=details,
-    )
+    event = AuditEvent(**_values(actor, obj, action, from_state, to_state, reason, details, object_type))
     db.session.add(event)
     return event
 
@@ -52,12 +38,15 @@ def record_many(actor, events: list[tuple[Any, str, str | None, str | None, str 
     if not events:
         return 0
     now = utcnow()
-    rows = [{"actor_id": getattr(actor, "id", None), "actor_unit_id": getattr(actor, "unit_id", None),
-             "object_type": getattr(obj, "__tablename__", type(obj).__name__.lower()),
-             "object_id": None if getattr(obj, "id", None) is None else str(obj.id), "action": action,
-             "from_state": from_state, "to_state": to_state, "reason": reason, "ip": current_ip.get(),
-             "details": details, "created_at": now}
-            for obj, action, from_state, to_state, reason, details in events]
+    rows = [dict(_values(actor, *event), created_at=now) for event in events]
     db.session.execute(db.insert(AuditEvent), rows)
     return len(rows)
 
+
+def _values(actor, obj, action, from_state, to_state, reason, details, object_type=None) -> dict:
+    object_id = getattr(obj, "id", None)
+    return {"actor_id": getattr(actor, "id", None), "actor_unit_id": getattr(actor, "unit_id", None),
+            "object_type": object_type or getattr(obj, "__tablename__", type(obj).__name__.lower()),
+            "object_id": None if object_id is None else str(object_id), "action": action,
+            "from_state": from_state, "to_state": to_state, "reason": reason, "ip": current_ip.get(),
+            "details": details}

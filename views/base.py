@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 from datetime import date, datetime
+from urllib.parse import quote
 
 from flask import abort, after_this_request, current_app, flash, g, redirect, request, send_file, url_for
 from flask_admin import expose
@@ -29,6 +30,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from unidecode import unidecode
 from wtforms import DateField, HiddenField, ValidationError
 from wtforms.validators import NumberRange
 
@@ -281,9 +283,7 @@ class ScopedModelView(ModelView):
         one order across requests, so paging never shows a row twice or skips one."""
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
         pk = self.model.__table__.c.id
-        ordered = [getattr(c, "element", c) for c in query._order_by_clauses]
-        if not any(c is pk or getattr(c, "key", None) == "id" and getattr(c, "table", None) is pk.table
-                   for c in ordered):
+        if not any(getattr(c, "element", c).compare(pk) for c in query._order_by_clauses):
             query = query.order_by(pk.desc() if sort_desc else pk.asc())
         return query, joins
 
@@ -618,10 +618,6 @@ def send_temp_file(writer, suffix: str, mimetype: str, download_name: str):
 def send_download(source, mimetype: str, download_name: str):
     """send_file as an attachment. The ASCII fallback name (for clients without RFC 6266 filename*) is
     transliterated ("Đơn vị" -> "Don vi"), not stripped as Werkzeug does ("on vi")."""
-    from urllib.parse import quote
-
-    from unidecode import unidecode
-
     response = send_file(source, mimetype=mimetype, as_attachment=True, download_name=download_name)
     if not download_name.isascii():
         fallback = unidecode(download_name).replace('"', "").replace("\\", "") or "tep"

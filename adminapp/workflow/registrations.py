@@ -107,9 +107,10 @@ def _values(user: User, action: str, to_state: str, reason: str, now: datetime) 
     return values
 
 
-def _audit(user: User, reg: Registration, action: str, from_state: str, to_state: str, reason: str) -> None:
-    audit.record(user, reg, f"registration.{action}", from_state, to_state, reason or None,
-                 details={"campaign_id": reg.campaign_id, "unit": reg.unit.code})
+def _event(reg: Registration, action: str, from_state: str, to_state: str, reason: str) -> tuple:
+    """The audit event of one move (audit.record_many)."""
+    return (reg, f"registration.{action}", from_state, to_state, reason or None,
+            {"campaign_id": reg.campaign_id, "unit": reg.unit.code})
 
 
 EMPTY_LIST = "Danh sách chưa có thành viên nào; hãy thêm thành viên trước khi gửi."
@@ -135,7 +136,7 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
     if result.rowcount != 1:
         # Another reviewer changed it first (their change and audit event stand alone).
         raise TransitionError(RACED)
-    _audit(user, reg, action, from_state, to_state, reason)
+    audit.record_many(user, [_event(reg, action, from_state, to_state, reason)])
     db.session.flush()
     db.session.refresh(reg)
     return reg
@@ -149,7 +150,9 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
     skipped), one batch of audit events, one per changed row."""
     result = BulkResult()
     reason = _clean_reason(action, reason)
-    ids = [i for i in dict.fromkeys(registration_ids) if isinstance(i, int) and 0 < i < 2**31]
+    from adminapp.workflow.programmes import parse_id
+
+    ids = [i for i in map(parse_id, dict.fromkeys(registration_ids)) if i]
     loaded = {reg.id: reg for reg in db.session.execute(
         select(Registration).where(Registration.id.in_(ids))
         .options(joinedload(Registration.unit), joinedload(Registration.campaign).joinedload(Campaign.owner_unit))
@@ -184,8 +187,7 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
         events = []
         for reg, _ in regs:
             if reg.id in changed:
-                events.append((reg, f"registration.{action}", from_state, to_state, reason or None,
-                               {"campaign_id": reg.campaign_id, "unit": reg.unit.code}))
+                events.append(_event(reg, action, from_state, to_state, reason))
                 result.changed.append(reg.id)
             else:
                 result.skipped.append((reg.id, reg.unit.name, RACED))
