@@ -114,7 +114,6 @@ class User(UserMixin, SearchableMixin, db.Model):
     unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
     password_hash = db.Column(db.String(255), nullable=False)
     active = db.Column(db.Boolean, nullable=False, default=True)
-    last_login_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     search_text = db.Column(db.String(700), nullable=False, default="", index=True)
     version = db.Column(db.Integer, nullable=False, default=1)
@@ -130,6 +129,34 @@ class User(UserMixin, SearchableMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.username})"
+
+
+class UserSession(db.Model):
+    """One login: the signed session cookie carries its token, and every request checks the row here, so
+    logout, "log out everywhere", a password change or reset, deactivation and role changes end sessions on
+    every app instance. Written at login and logout only: bookkeeping never touches the versioned user row
+    (two logins at once, or a login during an administrator's edit of the account, never conflict)."""
+
+    __tablename__ = "user_session"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)  # sha256 of the cookie's token
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # UTC; the login time
+    ip = db.Column(db.String(64))
+    user_agent = db.Column(db.String(255))
+    ended_at = db.Column(db.DateTime)
+    end_reason = db.Column(db.String(32))  # logout | logout_all | password | deactivated | roles | expired
+
+    __table_args__ = (db.Index("ix_user_session_user_created", "user_id", "created_at"),)
+
+
+# The last login, read from the sessions (no bookkeeping column on the versioned user row).
+User.last_login_at = orm.column_property(
+    db.select(db.func.max(UserSession.created_at)).where(UserSession.user_id == User.id)
+    .correlate_except(UserSession).scalar_subquery(),
+    deferred=False,
+)
 
 
 class AuditEvent(db.Model):

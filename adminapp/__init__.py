@@ -8,8 +8,8 @@ import secrets
 from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from adminapp import audit, formatting, labels
-from adminapp.config import DEV_SECRET_KEY, config_class, default_sqlite_uri
+from adminapp import audit, formatting, labels, params
+from adminapp.config import DEV_SECRET_KEY, config_class, default_sqlite_uri, shared_state_warning
 from adminapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -25,6 +25,7 @@ def _normalise_db_url(url: str) -> str:
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(BASE_DIR, "instance"))
+    app.url_map.converters["int"] = params.IdConverter  # <int:id> beyond an INTEGER column is 404, not 500
     cfg_name = (config or {}).get("APP_ENV") or os.environ.get("APP_ENV")
     app.config.from_object(config_class(cfg_name))
     if config:
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_request_hooks(app)
     _init_templates(app)
+    warn_shared_state(app)
 
     from adminapp.auth import bp as auth_bp
     from adminapp.public import bp as public_bp
@@ -99,17 +101,25 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        from flask import session
         from sqlalchemy.orm import joinedload
 
-        from adminapp.workflow.programmes import parse_id
-        from models import User
+        from adminapp import sessions
+        from adminapp.auth import SESSION_TOKEN_KEY
+        from adminapp.params import parse_id
+        from models import User, UserSession
 
         uid = parse_id(user_id)
-        if uid is None:
+        token = session.get(SESSION_TOKEN_KEY)
+        if uid is None or not token:
             return None
-        # one statement per request: the user, the unit and the roles every page reads
+        # One statement per request: the user, the unit and the roles every page reads, through the live
+        # session row of the cookie's token (a session ended by logout, a password change or reset,
+        # deactivation or a role change finds no row: the request is anonymous, on every instance).
+        live = sessions.live_condition(token, app.permanent_session_lifetime.total_seconds())
         user = db.session.execute(
-            db.select(User).where(User.id == uid).options(joinedload(User.unit), joinedload(User.roles))
+            db.select(User).join(UserSession, (UserSession.user_id == User.id) & live).where(User.id == uid)
+            .options(joinedload(User.unit), joinedload(User.roles))
         ).unique().scalar_one_or_none()
         return user if user is not None and user.is_active else None
 
@@ -150,8 +160,13 @@ def _init_request_hooks(app: Flask) -> None:
         )
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if not (request.endpoint or "").endswith("static"):  # error pages too (they show the user's name)
-            response.headers.setdefault("Cache-Control", "no-store")
+        if not (request.endpoint or "").endswith("static"):
+            # Pages, error pages (they show the user's name) and every download (exports and attachments
+            # hold phone numbers): never stored by a browser or proxy. send_file's "no-cache" is replaced.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+            response.headers.pop("ETag", None)
+            response.headers.pop("Last-Modified", None)
         return response
 
     @app.teardown_request
@@ -209,6 +224,16 @@ def _init_request_hooks(app: Flask) -> None:
             message="Kết nối tới cơ sở dữ liệu bị gián đoạn nên thao tác chưa được lưu (không có thay đổi nào). "
                     "Vui lòng thử lại sau ít phút.",
         ), 503
+
+
+def warn_shared_state(app: Flask) -> bool:
+    """Log the warning of config.shared_state_warning at start-up (WEB_CONCURRENCY workers; gunicorn's own
+    -w is checked by gunicorn.conf.py). Returns True when it warned."""
+    workers = params.parse_int(os.environ.get("WEB_CONCURRENCY"), 1, lo=1)
+    message = shared_state_warning(app.config["ENV_NAME"], app.config.get("RATELIMIT_STORAGE_URI"), workers)
+    if message:
+        app.logger.warning(message)
+    return message is not None
 
 
 def _init_templates(app: Flask) -> None:

@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, str] = {
     "initiative.appraise": "Thẩm định sáng kiến",
     "initiative.nominate": "Đề xuất sáng kiến lên cấp trên",
     "initiative.honour": "Biểu dương sáng kiến",
+    "dossier.manage": "Lập và gửi hồ sơ xét chọn (Tờ trình) của đơn vị",
     "export": "Xuất dữ liệu",
 }
 
@@ -77,6 +78,7 @@ SHIPPED_ROLES: list[dict[str, Any]] = [
             "initiative.appraise",
             "initiative.nominate",
             "initiative.honour",
+            "dossier.manage",
             "export",
         ],
     },
@@ -154,12 +156,17 @@ def is_strictly_below(unit: Unit, ancestor: Unit) -> bool:
 
 _SCOPES: dict[type, Callable[[User], ColumnElement[bool]]] = {}
 _OBJECT_SCOPES: dict[type, Callable[[User, Any], bool]] = {}
+_PRIVATE: set[type] = set()  # rows only their owner sees, a global administrator included
 
 
 def register_scope(model: type, condition: Callable[[User], ColumnElement[bool]],
-                   predicate: Callable[[User, Any], bool]) -> None:
+                   predicate: Callable[[User, Any], bool], *, private: bool = False) -> None:
+    """How `model` is scoped: an SQL condition and a predicate on a loaded row. `private` rows (a user's
+    own export files) are not widened for a global administrator."""
     _SCOPES[model] = condition
     _OBJECT_SCOPES[model] = predicate
+    if private:
+        _PRIVATE.add(model)
 
 
 def scope_condition(user: User | None, model: type) -> ColumnElement[bool]:
@@ -168,7 +175,7 @@ def scope_condition(user: User | None, model: type) -> ColumnElement[bool]:
         return false()
     if model not in _SCOPES:
         raise LookupError(f"no access scope registered for {model.__name__}")
-    if is_global(user):
+    if is_global(user) and model not in _PRIVATE:
         return true()
     return _SCOPES[model](user)
 
@@ -184,7 +191,7 @@ def in_scope(user: User | None, obj: Any) -> bool:
     predicate = _OBJECT_SCOPES.get(type(obj))
     if predicate is None:
         raise LookupError(f"no access scope registered for {type(obj).__name__}")
-    return is_global(user) or predicate(user, obj)
+    return (is_global(user) and type(obj) not in _PRIVATE) or predicate(user, obj)
 
 
 def can(user: User | None, permission: str, obj: Any = None) -> bool:
@@ -370,6 +377,20 @@ def can_manage_programme(user: User | None, programme: Programme) -> bool:
     return is_global(user) or programme.owner_unit_id == user.unit_id
 
 
+def can_manage_dossier(user: User | None, unit: Unit) -> bool:
+    """Save and send a unit's dossier (Tờ trình + summary table): `dossier.manage` (officers, not leaders:
+    a leader signs the letter outside the app and only views dossiers here) at that very unit."""
+    return has_permission(user, "dossier.manage") and acts_for(user, unit.id)
+
+
+def shows_actor(user: User | None, actor_unit: Unit | None) -> bool:
+    """In the processing history of a record, is the person who acted named? Yes for actions of the
+    viewer's own subtree (as in the audit log, which lists only those); an action of an upper level shows
+    that unit, its outcome and its reason or opinion (the unit that filed the record learns how it was
+    judged), but not the officer's name."""
+    return actor_unit is None or unit_in_subtree(user, actor_unit)
+
+
 def acts_for(user: User | None, unit_id: int | None) -> bool:
     """Does `user` act for exactly this unit (a global admin acts for any)?"""
     if user is None or not permissions_of(user):
@@ -379,7 +400,8 @@ def acts_for(user: User | None, unit_id: int | None) -> bool:
 
 
 # --------------------------------------------------------------------------- background jobs (issue 7)
-# An export job and its file belong to the user who asked for it (the rows were scoped to them).
+# An export job and its file belong to the user who asked for it (the rows were scoped to them, and they
+# may hold members' phone numbers): nobody else downloads it, a global administrator included.
 
 from models import ExportJob  # noqa: E402
 
@@ -387,4 +409,5 @@ register_scope(
     ExportJob,
     lambda user: ExportJob.user_id == user.id,
     lambda user, job: job.user_id == user.id,
+    private=True,
 )

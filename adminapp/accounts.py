@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import update
 
-from adminapp import access, audit
+from adminapp import access, audit, sessions
 from adminapp.extensions import db
-from models import Role, Unit, User, utcnow
+from models import Role, Unit, User
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 
@@ -54,7 +56,10 @@ def set_password(user: User, password: str) -> None:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with this username and password, or None. Records the login time."""
+    """The active user with this username and password, or None (the login itself is sessions.start).
+
+    Writes nothing to the versioned user row: a rehash of an old-parameter hash is a Core UPDATE of the
+    hash alone, so two logins at once, or a login while an administrator edits the account, never conflict."""
     user = db.session.execute(
         db.select(User).where(User.username == (username or "").strip().lower())
     ).scalar_one_or_none()
@@ -64,19 +69,57 @@ def authenticate(username: str, password: str) -> User | None:
     if not check_password(user, password or "") or not user.is_active:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    audit.record(user, user, "user.login")
+        db.session.execute(update(User).where(User.id == user.id, User.password_hash == user.password_hash)
+                           .values(password_hash=hash_password(password)),
+                           execution_options={"synchronize_session": False})
     return user
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
+def login(user: User, *, ip: str | None = None, user_agent: str | None = None) -> str:
+    """Open a session for an authenticated user (audited as user.login); returns the cookie's token."""
+    sessions.purge(user.id)
+    token = sessions.start(user, ip=ip, user_agent=user_agent)
+    audit.record(user, user, "user.login")
+    return token
+
+
+def logout(user: User, token: str | None, *, everywhere: bool = False) -> int:
+    """End this session, or all of the user's sessions ("Đăng xuất khỏi mọi thiết bị"). Audited."""
+    if everywhere:
+        ended = sessions.end_all(user.id, "logout_all")
+        audit.record(user, user, "user.logout_all", details={"sessions": ended})
+    else:
+        ended = sessions.end(token, "logout")
+        audit.record(user, user, "user.logout")
+    return ended
+
+
+def change_own_password(user: User, current: str, new: str, *, keep_token: str | None = None) -> None:
+    """Change one's own password; every other session of the account ends (this one goes on)."""
     if not check_password(user, current):
         raise AccountError("Mật khẩu hiện tại không đúng.")
     if current == new:
         raise AccountError("Mật khẩu mới phải khác mật khẩu hiện tại.")
     set_password(user, new)
-    audit.record(user, user, "user.password_change")
+    ended = sessions.end_all(user.id, "password", keep_token=keep_token)
+    audit.record(user, user, "user.password_change", details={"sessions_ended": ended})
+
+
+def end_sessions_after_change(user: User, *, password_reset: bool) -> str | None:
+    """After an edit of `user` by a manager (flushed or pending): a password reset, deactivation or a change
+    of the user's roles ends all of the user's sessions. Returns the reason, or None if nothing ended."""
+    state = sa_inspect(user)
+    if password_reset:
+        reason = "password_reset"
+    elif state.attrs.active.history.has_changes() and not user.active:
+        reason = "deactivated"
+    elif state.attrs.roles.history.has_changes():
+        reason = "roles"
+    else:
+        return None
+    if user.id is not None:
+        sessions.end_all(user.id, reason)
+    return reason
 
 
 def create_user(

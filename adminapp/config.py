@@ -38,10 +38,13 @@ class Config:
 
     # Flask-Limiter: memory by default (one process); redis://... for several instances.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers: they would tell a guesser its budget, and Retry-After is set by our own
+    # login throttle (the pair's real wait), which the limiter's window would overwrite.
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "adminapp")
-    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 10 minutes")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+    # Failed logins from one IP, whatever the account (an office behind one NAT shares it: keep it generous).
+    # Per account the throttle is per (account, IP) pair with growing delays, never a lockout (auth/throttle.py).
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "50 per 10 minutes")
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024 + 64 * 1024
     MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", 20))
@@ -91,6 +94,15 @@ def config_class(name: str | None = None) -> type[Config]:
         return CONFIGS[name]
     except KeyError:
         raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, got {name!r}") from None
+
+
+def shared_state_warning(env_name: str, storage_uri: str | None, workers: int) -> str | None:
+    """The warning when production counts login failures in process memory while several workers serve:
+    each worker would count on its own, so the limits would really be N times weaker (issue 16)."""
+    if env_name == "production" and (storage_uri or "memory://").startswith("memory://") and workers > 1:
+        return (f"RATELIMIT_STORAGE_URI=memory:// with {workers} workers: login throttling is counted per "
+                "worker. Set RATELIMIT_STORAGE_URI=redis://… shared by every worker and instance.")
+    return None
 
 
 def default_sqlite_uri(instance_path: str) -> str:

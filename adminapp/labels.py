@@ -22,6 +22,8 @@ LEVELS = {
 
 AUDIT_ACTIONS = {
     "user.login": "Đăng nhập",
+    "user.logout": "Đăng xuất",
+    "user.logout_all": "Đăng xuất khỏi mọi thiết bị",
     "user.password_change": "Đổi mật khẩu",
     "user.create": "Tạo người dùng",
     "user.update": "Sửa người dùng",

@@ -26,8 +26,6 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "odt": ("application/vnd.oasis.opendocument.text", ("odt",)),
 }
 OLE2_TYPES = {"doc": "application/msword", "xls": "application/vnd.ms-excel"}
-ALLOWED_EXTENSIONS = sorted({e for _, exts in KINDS.values() for e in exts})
-ALLOWED_LABEL = "PDF, DOC, DOCX, XLS, XLSX, ODT, PNG, JPG"
 
 
 class UploadError(ValueError):
@@ -72,21 +70,32 @@ def detect_kind(data: bytes) -> str | None:
     return None
 
 
-def check_upload(filename: str | None, data: bytes, max_mb: int | None = None) -> tuple[str, str]:
-    """Return (safe filename, content type) or raise UploadError with a Vietnamese message."""
+KIND_LABELS = {"pdf": "PDF", "ole2": "DOC, XLS", "docx": "DOCX", "xlsx": "XLSX", "odt": "ODT", "png": "PNG",
+               "jpg": "JPG"}
+
+
+def check_upload(filename: str | None, data: bytes, max_mb: int | None = None,
+                 kinds: tuple[str, ...] | None = None) -> tuple[str, str]:
+    """The one check of every uploaded file (campaign attachments, the dossier's cover letter, participant
+    imports): not empty, within the size limit, an allowed extension, and content that really is that
+    type (magic bytes). Returns (safe filename, content type detected from the content) or raises
+    UploadError with a Vietnamese message. `kinds` narrows the accepted kinds (default: all of KINDS)."""
     max_mb = max_mb or DEFAULT_MAX_UPLOAD_MB
+    kinds = tuple(kinds or KINDS)
+    allowed_ext = sorted({e for k in kinds for e in KINDS[k][1]})
+    allowed_label = ", ".join(KIND_LABELS[k] for k in KINDS if k in kinds)
     safe = sanitize_filename(filename)
-    if not data:
-        raise UploadError("Tệp tải lên rỗng.")
+    if data is None or not len(data):
+        raise UploadError(f"Tệp “{safe}” rỗng (0 byte); hãy chọn lại tệp.")
     if len(data) > max_mb * 1024 * 1024:
         raise UploadError(f"Tệp “{safe}” vượt quá dung lượng cho phép ({max_mb} MB).")
     ext = os.path.splitext(safe)[1].lstrip(".").lower()
-    if ext not in ALLOWED_EXTENSIONS:
-        raise UploadError(f"Tệp “{safe}” không thuộc loại được phép ({ALLOWED_LABEL}).")
+    if ext not in allowed_ext:
+        raise UploadError(f"Tệp “{safe}” không thuộc loại được phép ({allowed_label}).")
     kind = detect_kind(data)
-    if kind is None or ext not in KINDS[kind][1]:
+    if kind is None or kind not in kinds or ext not in KINDS[kind][1]:
         raise UploadError(
-            f"Nội dung tệp “{safe}” không khớp với loại tệp khai báo (.{ext}). Chỉ nhận {ALLOWED_LABEL}."
+            f"Nội dung tệp “{safe}” không khớp với loại tệp khai báo (.{ext}). Chỉ nhận {allowed_label}."
         )
     content_type = OLE2_TYPES[ext] if kind == "ole2" else KINDS[kind][0]
     return safe, content_type

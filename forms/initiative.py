@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from adminapp import labels
@@ -103,4 +103,5 @@ class DossierForm(VnForm):
     letter_number = StringField("Số Tờ trình", validators=[Optional(), Length(max=64)])
     letter_date = VnDateField("Ngày Tờ trình", validators=[Optional()])
     signer = StringField("Người ký", validators=[Optional(), Length(max=160)])
-    letter_file = FileField("Tệp Tờ trình (PDF, DOC, DOCX, ảnh)")
+    letter_file = FileField("Tệp Tờ trình (PDF, DOC, DOCX, ODT, ảnh JPG, PNG)")
+    version = HiddenField()

@@ -34,7 +34,7 @@ from unidecode import unidecode
 from wtforms import DateField, HiddenField, ValidationError
 from wtforms.validators import NumberRange
 
-from adminapp import access, audit, formatting, jobs
+from adminapp import access, audit, formatting, jobs, params, versioning
 from adminapp.exports import tabular
 from adminapp.extensions import db
 from adminapp.text import like_pattern
@@ -42,10 +42,7 @@ from forms.i18n import TRANSLATIONS
 from models import AuditEvent
 
 VERSION_FIELD = "version_token"
-CONFLICT_MESSAGE = (
-    "Bản ghi này vừa được người khác sửa sau khi bạn mở nó. Thay đổi của bạn chưa được lưu: "
-    "hãy mở lại bản ghi để xem nội dung mới rồi sửa lại."
-)
+CONFLICT_MESSAGE = versioning.CONFLICT
 log = logging.getLogger(__name__)
 
 
@@ -67,17 +64,13 @@ class AdminForm(BaseForm):
 
 
 def _as_id(value, model=None) -> int | None:
-    """An integer primary key from typed input, or None: garbage, or beyond the range of the key's
-    column (PostgreSQL refuses 2147483648 for an INTEGER with "integer out of range", a 500)."""
-    try:
-        pk = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+    """A primary key from typed input, or None: garbage, or beyond the range of the key's column
+    (PostgreSQL refuses 2147483648 for an INTEGER with "integer out of range", a 500)."""
     bits = 32
     if model is not None:
         column = sa_inspect(model).primary_key[0]
         bits = 64 if isinstance(column.type, BigInteger) else 32
-    return pk if -(2 ** (bits - 1)) <= pk < 2 ** (bits - 1) else None
+    return params.parse_id(value, bits=bits)
 
 
 def _scoped_query_for(query):
@@ -102,7 +95,8 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
         return obj if obj is not None and access.in_scope(current_user, obj) else None
 
     def get_list(self, term, offset=0, limit=10):
-        limit = max(1, min(int(limit or 10), 50))  # a typed ?limit= never dumps the table
+        limit = params.clamp(limit, 10, 1, 50)  # a typed ?limit= never dumps the table
+        offset = params.clamp(offset, 0, 0, params.MAX_OFFSET)  # offset=-1 was a 500 on PostgreSQL
         if not hasattr(self.model, "search_text"):
             return super().get_list(term, offset, limit)
         query = self.get_query().filter(self.model.search_text.like(like_pattern(term or ""), escape="\\"))
@@ -257,7 +251,9 @@ class ScopedModelView(ModelView):
         """A typed ?page= that is negative or huge answered 500 (negative OFFSET on PostgreSQL,
         integer overflow on SQLite): clamp it to the range of real pages."""
         args = super()._get_list_extra_args()
-        args.page = min(max(args.page or 0, 0), self.MAX_PAGE)
+        args.page = params.clamp(request.args.get("page"), 0, 0, self.MAX_PAGE)
+        args.sort = params.parse_int(request.args.get("sort"), None, lo=0, hi=len(self._list_columns) - 1)
+        args.sort_desc = params.clamp(request.args.get("desc"), 0, 0, 1) or None
         return args
 
     def _get_list_filter_args(self):

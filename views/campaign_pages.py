@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, formatting, labels
+from adminapp import access, formatting, labels, params, uploads, versioning
 from adminapp.exports import registrations as reg_export
 from adminapp.exports import tabular
 from adminapp.extensions import db
@@ -135,8 +135,10 @@ class CampaignPages(BaseView):
     @expose("/<int:campaign_id>/units/add", methods=("POST",))
     def add_unit(self, campaign_id):
         def _do(c):
-            unit = db.session.get(Unit, request.form.get("unit_id", type=int) or 0)
-            role = next((r for r in svc.active_roles() if r.id == request.form.get("role_id", type=int)), None)
+            unit_id = request.form.get("unit_id", type=params.arg_id)
+            unit = db.session.get(Unit, unit_id) if unit_id else None
+            role = next((r for r in svc.active_roles() if r.id == request.form.get("role_id", type=params.arg_id)),
+                        None)
             if unit is None:
                 raise svc.CampaignError("Vui lòng chọn đơn vị tham gia.")
             svc.add_participating_unit(actor=current_user, campaign=c, unit=unit, role=role)
@@ -208,7 +210,7 @@ class CampaignPages(BaseView):
     def _review_args(self):
         tab = request.args.get("tab", "all")
         return (tab if tab in dict(TABS) else "all"), request.args.get("q", "").strip(), \
-            request.args.get("role", type=int)
+            request.args.get("role", type=params.arg_id)
 
     @expose("/<int:campaign_id>/registrations")
     def registrations(self, campaign_id):
@@ -221,13 +223,13 @@ class CampaignPages(BaseView):
                             .where(Registration.campaign_id == campaign.id).group_by(Registration.status))
         counts = dict(db.session.execute(base).all())
         counts["all"] = sum(counts.values())
-        page_size = request.args.get("page_size", REVIEW_PAGE_SIZE, type=int)
+        page_size = params.clamp(request.args.get("page_size"), REVIEW_PAGE_SIZE, 1, max(REVIEW_PAGE_SIZES))
         page_size = page_size if page_size in REVIEW_PAGE_SIZES else REVIEW_PAGE_SIZE
         stmt = self._registration_query(campaign, tab, q, role_id)
         total = (counts.get(tab, 0) if not q and not role_id else
                  db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
         pages = max(1, -(-total // page_size))
-        page = min(max(request.args.get("page", 0, type=int), 0), pages - 1)
+        page = params.clamp(request.args.get("page"), 0, 0, pages - 1)
         rows = db.session.execute(stmt.limit(page_size).offset(page * page_size)).all()
         ids = [r.Registration.id for r in rows]
         sizes = dict(db.session.execute(
@@ -244,7 +246,7 @@ class CampaignPages(BaseView):
     def registrations_action(self, campaign_id):
         campaign = self._campaign(campaign_id)
         action = request.form.get("action", "")
-        ids = [int(x) for x in request.form.getlist("rowid") if x.isdigit()]
+        ids = params.parse_ids(request.form.getlist("rowid"))
         back = url_for("campaign.registrations", campaign_id=campaign.id, tab=request.form.get("tab", "all"),
                        q=request.form.get("q") or None)
         if action not in ("approve", "reject", "revoke"):
@@ -336,7 +338,8 @@ class CampaignPages(BaseView):
         reg = self._registration(registration_id)
         action = request.form.get("action", "")
         try:
-            regsvc.apply(current_user, reg.id, action, request.form.get("reason"))
+            regsvc.apply(current_user, reg.id, action, request.form.get("reason"),
+                         expected_version=versioning.parse_version(request.form.get("version")))
             db.session.commit()
             verb = labels.REGISTRATION_ACTIONS.get(action, action)
             flash(f"{verb}: danh sách của {reg.unit.name} chuyển sang “{regsvc.status_label(reg.status)}”.",
@@ -384,7 +387,13 @@ class CampaignPages(BaseView):
         storage = request.files.get("file")
         if not storage or not storage.filename:
             return self._render_registration(reg, 400, import_errors=["Vui lòng chọn tệp Excel (.xlsx)."])
-        rows, errors = importer.parse(storage.read(), reg.campaign)
+        data = storage.read()
+        try:
+            uploads.check_upload(storage.filename, data, current_app.config.get("MAX_UPLOAD_MB", 20),
+                                 kinds=importer.UPLOAD_KINDS)
+        except uploads.UploadError as exc:
+            return self._render_registration(reg, 400, import_errors=[exc.message])
+        rows, errors = importer.parse(data, reg.campaign)
         if errors:
             return self._render_registration(reg, 400, import_errors=errors)
         try:

@@ -18,7 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, formatting, labels
+from adminapp import access, formatting, labels, params
 from adminapp.extensions import db
 from adminapp.text import like_pattern
 from adminapp.workflow import campaigns as svc
@@ -230,7 +230,7 @@ class LaunchedCampaignView(CampaignListBase):
 
     def _selected(self, ids):
         # Flask-Admin passes the ids as strings: PostgreSQL refuses integer = varchar.
-        return get_query_for_ids(self.get_query(), self.model, [int(i) for i in ids if str(i).isdigit()]).all()
+        return get_query_for_ids(self.get_query(), self.model, params.parse_ids(ids)).all()
 
     @action("launch", "Phát động", "Phát động các phong trào đã chọn xuống đơn vị tham gia?")
     def action_launch(self, ids):
@@ -392,7 +392,7 @@ def campaign_form_page(view, campaign: Campaign | None):
                 if campaign is None:
                     campaign = svc.create_campaign(actor=current_user, units=pairs, **form.values())
                 else:
-                    expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+                    expected = params.parse_int(form.version.data, lo=1)
                     svc.update_campaign(actor=current_user, campaign=campaign, expected_version=expected,
                                         **form.values())
                     svc.sync_participating_units(actor=current_user, campaign=campaign, pairs=pairs)

@@ -18,7 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from adminapp import access, clock, labels
+from adminapp import access, clock, labels, params, versioning
 from adminapp.exports import initiative_summary, tabular
 from adminapp.extensions import db
 from adminapp.workflow import dossiers as dossier_service
@@ -119,7 +119,7 @@ class ProgrammeView(ScopedModelView):
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         """Only the owner unit opens the settings form (others get 403, out of scope 404)."""
-        programme = self._programme(service.parse_id(request.args.get("id")))
+        programme = self._programme(params.parse_id(request.args.get("id")))
         if not access.can_manage_programme(current_user, programme):
             abort(403)
         return super().edit_view()
@@ -127,7 +127,7 @@ class ProgrammeView(ScopedModelView):
     # ----------------------------------------------------------------- helpers
 
     def _programme(self, pid: int) -> Programme:
-        if pid is None or service.parse_id(pid) is None:
+        if pid is None or params.parse_id(pid) is None:
             abort(404)
         programme = db.session.execute(
             access.scope(current_user, Programme, select(Programme)).where(Programme.id == pid)
@@ -141,7 +141,7 @@ class ProgrammeView(ScopedModelView):
         raw = request.args.get("unit")
         if not raw:
             return current_user.unit
-        unit_id = service.parse_id(raw)
+        unit_id = params.parse_id(raw)
         unit = db.session.get(Unit, unit_id) if unit_id else None
         if unit is None or not access.unit_in_subtree(current_user, unit):
             abort(404)
@@ -217,31 +217,37 @@ class ProgrammeView(ScopedModelView):
         if not service.in_programme_tree(programme, unit):
             abort(404)
         dossier = dossier_service.get_or_new(programme, unit)
-        own = access.acts_for(current_user, unit.id) and access.has_permission(current_user, "initiative.nominate")
+        own = access.can_manage_dossier(current_user, unit)
         form = DossierForm(obj=dossier)
+        status = 200
+        if request.method == "GET":
+            form.version.data = str(dossier.version) if dossier.id is not None else ""
         if request.method == "POST":
             if not own:
                 abort(403)
+            expected = versioning.parse_version(form.version.data)
             try:
                 if request.form.get("do") == "send":
-                    dossier_service.send_dossier(current_user, dossier)
+                    dossier_service.send_dossier(current_user, dossier, expected_version=expected)
                     message = "Đã gửi hồ sơ lên cấp trên."
                 elif form.validate():
                     upload = form.letter_file.data
-                    data = upload.read() if upload else None
+                    has_file = bool(upload and upload.filename)
                     dossier_service.update_dossier(
                         current_user, dossier, letter_number=form.letter_number.data,
                         letter_date=form.letter_date.data, signer=form.signer.data,
-                        file_name=upload.filename if upload else None, file_data=data or None,
-                        file_mime=upload.mimetype if upload else None,
-                        max_bytes=current_app.config.get("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+                        file_name=upload.filename if has_file else None,
+                        file_data=upload.read() if has_file else None,
+                        max_mb=current_app.config.get("MAX_UPLOAD_MB", 20), expected_version=expected,
                     )
                     message = "Đã lưu hồ sơ."
                 else:
                     raise dossier_service.DossierError("Thông tin hồ sơ chưa hợp lệ.")
             except (dossier_service.DossierError, access.PermissionDenied) as e:
                 db.session.rollback()
+                status = 409 if str(e) == dossier_service.DOSSIER_CONFLICT else 400
                 flash(getattr(e, "message", None) or str(e), "error")
+                dossier = dossier_service.get_or_new(programme, unit)  # what is stored now (typed values kept)
             else:
                 db.session.commit()
                 flash(message, "success")
@@ -253,7 +259,7 @@ class ProgrammeView(ScopedModelView):
         ).all()
         return self.render("initiatives/dossier.html", programme=programme, unit=unit, dossier=dossier, form=form,
                            checks=dossier_service.checks(dossier), rows=rows, own=own, subordinate=subordinate,
-                           statuses=labels.INITIATIVE_STATUSES)
+                           statuses=labels.INITIATIVE_STATUSES), status
 
     @expose("/<int:pid>/dossier/file")
     def dossier_file(self, pid):

@@ -20,7 +20,7 @@ from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from markupsafe import Markup
 
-from adminapp import access, labels
+from adminapp import access, labels, params
 from adminapp.extensions import db
 from adminapp.formatting import format_vnd
 from adminapp.workflow import initiatives as service
@@ -136,7 +136,7 @@ class InitiativeView(ScopedModelView):
 
     def get_one(self, id):
         # Ids beyond the INTEGER range (typed into a URL) are simply not found.
-        if programme_service.parse_id(id) is None:
+        if params.parse_id(id) is None:
             abort(404)
         return super().get_one(id)
 
@@ -154,7 +154,7 @@ class InitiativeView(ScopedModelView):
     # ----------------------------------------------------------------- bulk actions
 
     def _bulk(self, ids, name):
-        wanted = {n for n in map(programme_service.parse_id, ids) if n}
+        wanted = {n for n in map(params.parse_id, ids) if n}
         rows = self.get_query().filter(Initiative.id.in_(wanted)).order_by(Initiative.id).all()  # scoped
         kwargs = {}
         try:
@@ -209,7 +209,7 @@ class InitiativeView(ScopedModelView):
     @expose("/act/", methods=["POST"])
     def act_view(self):
         return_url = get_redirect_target() or self.get_url(".index_view")
-        obj = self.get_one(programme_service.parse_id(request.form.get("id")))  # scoped: out of scope is 404
+        obj = self.get_one(params.parse_id(request.form.get("id")))  # scoped: out of scope is 404
         name = request.form.get("action")
         if name not in service.ACTION_PERMISSIONS:
             abort(400)
@@ -231,7 +231,7 @@ class InitiativeView(ScopedModelView):
 
     @expose("/flags/", methods=["POST"])
     def flags_view(self):
-        obj = self.get_one(programme_service.parse_id(request.form.get("id")))
+        obj = self.get_one(params.parse_id(request.form.get("id")))
         try:
             service.set_flags(current_user, obj, complaint_open=bool(request.form.get("complaint_open")),
                               dispute_open=bool(request.form.get("dispute_open")), reason=request.form.get("note"))
@@ -252,6 +252,7 @@ class InitiativeView(ScopedModelView):
                                             AuditEvent.object_id == str(model.id)).order_by(AuditEvent.id)
             ).scalars().all()
             kwargs["can_flag"] = access.can(current_user, "initiative.appraise", model)
+            kwargs["shows_actor"] = lambda unit: access.shows_actor(current_user, unit)
         return super().render(template, **kwargs)
 
 

@@ -72,3 +72,6 @@ class UserView(ScopedModelView):
                 accounts.set_password(model, password)
             except accounts.AccountError as e:
                 raise ValueError(str(e)) from None
+        if not is_created:
+            # a reset password, a deactivation or new roles end every session of the account, on every instance
+            accounts.end_sessions_after_change(model, password_reset=bool(password))

@@ -12,7 +12,7 @@ import os
 import click
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 
-from adminapp import labels
+from adminapp import labels, params
 from adminapp.extensions import db, limiter
 from adminapp.workflow import initiatives, programmes
 from models import Programme, Unit
@@ -55,7 +55,7 @@ def _fill_choices(form, programme: Programme) -> None:
     form.level1_unit_id.choices = [("", "— Chọn đơn vị —")] + [(str(u.id), u.name) for u in level1]
     form.field.choices = [("", "— Chọn lĩnh vực —")] + [(f, f) for f in programme.fields or []]
     subs = [("", "— Không chọn (thuộc trực tiếp đơn vị trên) —")]
-    chosen_id = programmes.parse_id(form.level1_unit_id.data)
+    chosen_id = params.parse_id(form.level1_unit_id.data)
     chosen = db.session.get(Unit, chosen_id) if chosen_id else None
     if chosen is not None and chosen.parent_id == programme.owner_unit_id:
         subs += [(str(u.id), u.name) for u in programmes.sub_units(chosen, limit=500)]
@@ -147,8 +147,8 @@ def units(slug):
         rows = programmes.level1_units(programme, q=q or None, limit=200)
     else:
         parent = db.session.execute(db.select(Unit).where(Unit.code == parent_arg)).scalar_one_or_none()
-        if parent is None and programmes.parse_id(parent_arg):
-            parent = db.session.get(Unit, programmes.parse_id(parent_arg))
+        if parent is None and params.parse_id(parent_arg):
+            parent = db.session.get(Unit, params.parse_id(parent_arg))
         if parent is None or parent.parent_id != programme.owner_unit_id or not parent.active:
             return jsonify([])
         rows = programmes.sub_units(parent, q=q or None, limit=100)

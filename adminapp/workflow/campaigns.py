@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import func, select, update
 
-from adminapp import access, audit, labels, uploads
+from adminapp import access, audit, labels, uploads, versioning
 from adminapp.extensions import db
 from models import (
     Campaign,
@@ -160,18 +160,29 @@ def create_campaign(*, actor: User, units: list[tuple[Unit, CampaignRole]] | Non
     return campaign
 
 
-class CampaignConflict(CampaignError):
-    """Somebody saved the campaign after this user opened it (version column): nothing is overwritten."""
+class CampaignConflict(CampaignError, versioning.VersionConflict):
+    """Somebody changed the campaign (its fields, units, files or links) after this user opened it: nothing
+    is overwritten (the version covers the whole aggregate, adminapp.versioning)."""
+
+
+CAMPAIGN_CONFLICT = ("Phong trào này vừa được người khác sửa (nội dung, đơn vị tham gia, tệp hoặc liên kết) sau "
+                     "khi bạn mở nó. Hãy mở lại để xem nội dung mới rồi sửa lại.")
+
+
+def check_version(campaign: Campaign, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != campaign.version:
+        raise CampaignConflict(CAMPAIGN_CONFLICT)
 
 
 def update_campaign(*, actor: User, campaign: Campaign, expected_version: int | None = None, **values) -> Campaign:
-    """Edit the fields (a launched campaign too: extend deadlines...). Audited with the changed fields."""
+    """Edit the fields (a launched campaign too: extend deadlines...). Audited with the changed fields.
+
+    The save always bumps the version, with the check in the UPDATE, so the participating units synced
+    from the same form (sync_participating_units) are written only over the version the form was opened on."""
     _require_manage(actor, campaign)
     if campaign.status == "archived":
         raise CampaignError("Phong trào đã kết thúc, không sửa được nữa.")
-    if expected_version is not None and expected_version != campaign.version:
-        raise CampaignConflict("Phong trào này vừa được người khác sửa sau khi bạn mở nó. Hãy mở lại để xem nội dung "
-                            "mới rồi sửa lại.")
+    check_version(campaign, expected_version)
     clean = _check_values(values)
     changed = {}
     for key, value in clean.items():
@@ -179,8 +190,9 @@ def update_campaign(*, actor: User, campaign: Campaign, expected_version: int | 
         if old != value:
             changed[key] = [_jsonable(old), _jsonable(value)]
             setattr(campaign, key, value)
+    versioning.touch(campaign)
+    db.session.flush()
     if changed:
-        db.session.flush()
         audit.record(actor, campaign, "campaign.update", campaign.status, campaign.status,
                      details={"fields": changed})
     return campaign
@@ -269,6 +281,7 @@ def _add_unit(actor: User, campaign: Campaign, unit: Unit, role: CampaignRole, a
     db.session.add(cu)
     if campaign.status == "launched":
         db.session.add(Registration(campaign=campaign, campaign_id=campaign.id, unit_id=unit.id, status="not_sent"))
+    versioning.touch(campaign)
     db.session.flush()
     if audited:
         audit.record(actor, campaign, "campaign.unit_add", details={"unit": unit.code, "role": role.name})
@@ -300,6 +313,7 @@ def remove_participating_unit(*, actor: User, campaign: Campaign, campaign_unit:
         db.session.delete(reg)
     audit.record(actor, campaign, "campaign.unit_remove", details={"unit": campaign_unit.unit.code})
     db.session.delete(campaign_unit)
+    versioning.touch(campaign)
     db.session.flush()
 
 
@@ -319,6 +333,7 @@ def add_attachment(*, actor: User, campaign: Campaign, filename: str | None, dat
     att = CampaignAttachment(campaign=campaign, filename=safe, content_type=content_type, size=len(data),
                              data=data, uploaded_by_id=actor.id)
     db.session.add(att)
+    versioning.touch(campaign)
     db.session.flush()
     audit.record(actor, campaign, "campaign.attachment_add", details={"file": safe, "size": len(data)})
     return att
@@ -331,6 +346,7 @@ def remove_attachment(*, actor: User, attachment: CampaignAttachment) -> None:
         raise CampaignError("Phong trào đã kết thúc, không xóa được tệp.")
     audit.record(actor, campaign, "campaign.attachment_remove", details={"file": attachment.filename})
     db.session.delete(attachment)
+    versioning.touch(campaign)
     db.session.flush()
 
 
@@ -353,6 +369,7 @@ def add_link(*, actor: User, campaign: Campaign, url: str | None, title: str | N
     url = validate_url(url)
     link = CampaignLink(campaign=campaign, url=url, title=(title or "").strip()[:255] or None)
     db.session.add(link)
+    versioning.touch(campaign)
     db.session.flush()
     audit.record(actor, campaign, "campaign.link_add", details={"url": url})
     return link
@@ -363,6 +380,7 @@ def remove_link(*, actor: User, link: CampaignLink) -> None:
     _require_manage(actor, campaign)
     audit.record(actor, campaign, "campaign.link_remove", details={"url": link.url})
     db.session.delete(link)
+    versioning.touch(campaign)
     db.session.flush()
 
 
@@ -408,6 +426,7 @@ def sync_participating_units(*, actor: User, campaign: Campaign, pairs: list[tup
                 audit.record(actor, campaign, "campaign.update",
                              details={"unit": cu.unit.code, "role": [cu.role.name, role.name]})
                 cu.role = role
+                versioning.touch(campaign)
     for unit, role in wanted.values():
         add_participating_unit(actor=actor, campaign=campaign, unit=unit, role=role)
     db.session.flush()

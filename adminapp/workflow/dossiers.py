@@ -9,18 +9,18 @@ authorship dispute. Services never commit.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from adminapp import access, audit, clock
+from adminapp import access, audit, clock, uploads, versioning
 from adminapp.extensions import db
 from adminapp.formatting import format_date
 from adminapp.workflow import initiatives as ini_service
 from models import Dossier, Initiative, Programme, Unit, User
 
-ALLOWED_EXTENSIONS = {".pdf", ".doc", ".docx", ".jpg", ".jpeg", ".png"}
+# The cover letter (Tờ trình): a scanned or typed letter. Checked by content like every upload (uploads.py).
+LETTER_KINDS = ("pdf", "ole2", "docx", "odt", "jpg", "png")
 SUMMARY_STATES = ("nominated", "selected", "honoured")
 
 
@@ -75,41 +75,57 @@ def checks(dossier: Dossier, now=None) -> list[Check]:
 
 
 def _require_own(actor: User, unit: Unit) -> None:
-    if not access.has_permission(actor, "initiative.nominate") or not access.acts_for(actor, unit.id):
-        raise access.PermissionDenied("Chỉ đơn vị lập hồ sơ mới sửa hoặc gửi được hồ sơ này.")
+    if not access.can_manage_dossier(actor, unit):
+        raise access.PermissionDenied("Chỉ chuyên viên của đơn vị lập hồ sơ mới sửa hoặc gửi được hồ sơ này.")
+
+
+DOSSIER_CONFLICT = ("Hồ sơ này vừa được người khác lưu sau khi bạn mở nó, nên thay đổi của bạn chưa được lưu. "
+                    "Hãy mở lại trang hồ sơ để xem nội dung mới rồi sửa lại.")
 
 
 def update_dossier(actor: User, dossier: Dossier, *, letter_number: str | None, letter_date, signer: str | None,
-                   file_name: str | None = None, file_data: bytes | None = None, file_mime: str | None = None,
-                   max_bytes: int = 20 * 1024 * 1024) -> Dossier:
-    """Save the cover letter fields (and file). A sent dossier is not changed any more."""
+                   file_name: str | None = None, file_data: bytes | None = None, max_mb: int | None = None,
+                   expected_version: int | None = None) -> Dossier:
+    """Save the cover letter fields (and file). A sent dossier is not changed any more. The fields and the
+    file are one aggregate under the dossier's version: a form opened before another officer's save is
+    refused (`expected_version`), never silently overwriting it. The file is checked by its content
+    (uploads.check_upload): an HTML page or a program named .pdf, or an empty file, is refused."""
     _require_own(actor, dossier.unit)
     if dossier.sent_at is not None:
         raise DossierError("Hồ sơ đã gửi, không sửa được nữa.")
+    if dossier.id is not None:
+        try:
+            versioning.check(dossier, expected_version, DOSSIER_CONFLICT)
+        except versioning.VersionConflict as exc:
+            raise DossierError(exc.message) from None
+    elif expected_version is not None:
+        # the form was opened on a saved dossier, yet none exists now for this unit: cannot happen without
+        # a race on the first save, which the unique (programme, unit) constraint refuses
+        raise DossierError(DOSSIER_CONFLICT)
+    if file_data is not None:
+        try:
+            safe, content_type = uploads.check_upload(file_name, file_data, max_mb, kinds=LETTER_KINDS)
+        except uploads.UploadError as exc:
+            raise DossierError(exc.message) from None
+        dossier.file_name = safe
+        dossier.file_mime = content_type
+        dossier.file_data = file_data
     dossier.letter_number = (letter_number or "").strip()[:64] or None
     dossier.letter_date = letter_date
     dossier.signer = (signer or "").strip()[:160] or None
-    if file_data is not None:
-        ext = os.path.splitext(file_name or "")[1].lower()
-        if ext not in ALLOWED_EXTENSIONS:
-            raise DossierError("Tệp Tờ trình phải là PDF, DOC, DOCX hoặc ảnh (JPG, PNG).")
-        if not file_data:
-            raise DossierError("Tệp tải lên rỗng.")
-        if len(file_data) > max_bytes:
-            raise DossierError("Tệp quá lớn.")
-        dossier.file_name = os.path.basename(file_name)[:255]
-        dossier.file_mime = (file_mime or "application/octet-stream")[:127]
-        dossier.file_data = file_data
     db.session.add(dossier)
+    versioning.touch(dossier)
     db.session.flush()
     audit.record(actor, dossier, "dossier.update", details={"programme_id": dossier.programme_id})
     return dossier
 
 
-def send_dossier(actor: User, dossier: Dossier, now=None) -> Dossier:
+def send_dossier(actor: User, dossier: Dossier, now=None, expected_version: int | None = None) -> Dossier:
     _require_own(actor, dossier.unit)
     if dossier.sent_at is not None:
         raise DossierError("Hồ sơ đã được gửi trước đó.")
+    if dossier.id is not None and expected_version is not None and expected_version != dossier.version:
+        raise DossierError(DOSSIER_CONFLICT)
     failed = [c for c in checks(dossier, now) if not c.ok]
     if failed:
         raise DossierError("Hồ sơ chưa hợp lệ: " + "; ".join(f"{c.label} ({c.detail})" for c in failed))

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, audit, clock, labels
+from adminapp import access, audit, clock, labels, params
 from adminapp import phone as phone_mod
 from adminapp.extensions import db
 from adminapp.text import fold
@@ -135,7 +135,7 @@ def _as_int(value, errors: dict, name: str, message: str) -> int | None:
 
 
 def _unit(value) -> Unit | None:
-    uid = programmes.parse_id(value)
+    uid = params.parse_id(value)
     return None if uid is None else db.session.get(Unit, uid)
 
 

@@ -24,18 +24,6 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 MAX_DESCRIPTION_LIMIT = 10_000
 
 
-MAX_ID = 2**31 - 1
-
-
-def parse_id(value) -> int | None:
-    """A positive database id from untrusted input, else None (never overflows the INTEGER column)."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
-
-
 class ProgrammeError(ValueError):
     """A Vietnamese message about invalid programme settings or allotments."""
 

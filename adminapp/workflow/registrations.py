@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from adminapp import access, audit, labels
+from adminapp import access, audit, labels, versioning
 from adminapp.extensions import db
 from adminapp.workflow.campaigns import BulkResult, CampaignError
 from models import Campaign, Participant, Registration, User, utcnow
@@ -115,21 +115,29 @@ def _event(reg: Registration, action: str, from_state: str, to_state: str, reaso
 
 EMPTY_LIST = "Danh sách chưa có thành viên nào; hãy thêm thành viên trước khi gửi."
 RACED = "Danh sách này vừa được người khác xử lý; hãy tải lại trang để xem trạng thái mới."
+CHANGED = ("Danh sách này vừa thay đổi (thành viên hoặc trạng thái) sau khi bạn mở nó; hãy xem lại danh sách mới "
+           "rồi thực hiện lại.")
 
 
 def apply(user: User, registration_id: int, action: str, reason: str | None = None, *,
-          now: datetime | None = None) -> Registration:
-    """Move one registration by `action`; exactly one audit event per change, in the same transaction."""
+          now: datetime | None = None, expected_version: int | None = None) -> Registration:
+    """Move one registration by `action`; exactly one audit event per change, in the same transaction.
+
+    With `expected_version` (the version the acting page showed), a list whose rows or state changed since
+    is refused: a reviewer approves exactly the list they read."""
     reason = _clean_reason(action, reason)
     reg = _load(user, registration_id)
+    if expected_version is not None and expected_version != reg.version:
+        raise TransitionError(CHANGED)
     from_state, to_state = _move(user, reg, action, reason)
     if action == "send":
         count = db.session.execute(select(func.count()).select_from(Participant)
                                    .where(Participant.registration_id == reg.id)).scalar_one()
         if not count:
             raise TransitionError(EMPTY_LIST)
+    seen = Registration.version == (expected_version if expected_version is not None else reg.version)
     result = db.session.execute(
-        update(Registration).where(Registration.id == reg.id, Registration.status == from_state)
+        update(Registration).where(Registration.id == reg.id, Registration.status == from_state, seen)
         .values(**_values(user, action, to_state, reason, now or utcnow())),
         execution_options={"synchronize_session": False},
     )
@@ -150,7 +158,7 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
     skipped), one batch of audit events, one per changed row."""
     result = BulkResult()
     reason = _clean_reason(action, reason)
-    from adminapp.workflow.programmes import parse_id
+    from adminapp.params import parse_id
 
     ids = [i for i in map(parse_id, dict.fromkeys(registration_ids)) if i]
     loaded = {reg.id: reg for reg in db.session.execute(
@@ -267,6 +275,7 @@ def add_participants(*, actor: User, registration: Registration, rows: list[Part
                         unit_name=(data.unit_name or "").strip() or None, sort_order=order + offset)
         db.session.add(p)
         created.append(p)
+    versioning.touch(registration)
     db.session.flush()
     action = "registration.import" if source == "import" else "registration.participants"
     audit.record(actor, registration, action, details={"added": len(created)})
@@ -281,4 +290,5 @@ def remove_participant(*, actor: User, registration: Registration, participant_i
     audit.record(actor, registration, "registration.participants",
                  details={"removed": p.full_name})
     db.session.delete(p)
+    versioning.touch(registration)
     db.session.flush()

@@ -140,7 +140,7 @@ def test_import_with_bad_rows_saves_nothing(launched, login_as, registration_of)
     assert db.session.execute(db.select(db.func.count()).select_from(Participant)).scalar_one() == 0
     r = post(c, f"{url}/import", {"file": (io.BytesIO(b"not a spreadsheet"), "ds.xlsx")}, form_url=url,
              status=400)
-    assert "không phải bảng tính Excel" in r.get_data(as_text=True)
+    assert "không khớp với loại tệp khai báo (.xlsx). Chỉ nhận XLSX." in r.get_data(as_text=True)
 
 
 def test_illegal_transition_by_page_is_a_4xx(launched, login_as, registration_of):

@@ -165,7 +165,7 @@ def test_dossier_refused_when_late_or_flagged(ctx, login_as, unit, user, program
     officer = user("cdcs.officer")
     d = dossiers.get_or_new(programme, unit("01-002-01"))
     dossiers.update_dossier(officer, d, letter_number="1", letter_date=programme.submission_closes, signer="A",
-                            file_name="a.pdf", file_data=b"x")
+                            file_name="a.pdf", file_data=b"%PDF-1.4 x")
     initiatives.set_flags(user("cdcs.officer"), ini, complaint_open=True, dispute_open=False, reason="Có đơn")
     db.session.commit()
     with freeze_time("2021-04-21 03:00:00"):
