@@ -35,7 +35,9 @@ run: seed
 	@echo "Mở http://$(HOST):$(PORT)/ — tài khoản mẫu: xem README (mật khẩu Demo@2026)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: install dev requirements and run the whole suite (SQLite; PostgreSQL too if TEST_DATABASE_URL is set)
+## make test: install dev requirements and run the whole suite (SQLite; PostgreSQL too if TEST_DATABASE_URL is set),
+## on 2 workers (pytest-xdist: each worker has its own SQLite files, PostgreSQL schema and server ports)
+PYTEST_ARGS ?= -n 2
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 

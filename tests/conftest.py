@@ -44,6 +44,23 @@ def pytest_report_header(config):  # noqa: ARG001
     return f"database backends: {', '.join(BACKENDS)}"
 
 
+def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001
+    """Under pytest-xdist each worker sends its summary lines to the controller (`make test` runs -n 2)."""
+    if hasattr(session.config, "workeroutput"):
+        from tests import summary
+
+        session.config.workeroutput["summary"] = summary.dump()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):  # noqa: ARG001 - xdist controller
+    from tests import summary
+
+    data = getattr(node, "workeroutput", {}).get("summary")
+    if data:
+        summary.merge(data)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001
     """One line per security measure (access matrix, sqlmap, races, fuzzing), all together at the end."""
     from tests import summary

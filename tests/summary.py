@@ -31,3 +31,17 @@ def lines() -> list[str]:
     for key, fmt in FORMATS.items():
         out.append(fmt.format_map(defaultdict(int, COUNTERS[key])))
     return out
+
+
+def dump() -> dict:
+    """What this process gathered, to send from an xdist worker to the controller (plain data)."""
+    return {"lines": list(LINES), "formats": dict(FORMATS),
+            "counters": {k: dict(v) for k, v in COUNTERS.items()}}
+
+
+def merge(data: dict) -> None:
+    LINES.extend(data.get("lines", []))
+    FORMATS.update(data.get("formats", {}))
+    for key, counters in data.get("counters", {}).items():
+        for name, value in counters.items():
+            COUNTERS[key][name] += value

@@ -96,3 +96,18 @@ def test_direct_export_refuses_more_rows_than_the_limit(ctx, login_as, monkeypat
     assert r.status_code == 200 and r.mimetype.endswith("sheet")
     assert db.session.execute(db.select(db.func.count()).select_from(ExportJob)).scalar_one() == 0
     assert db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar_one() > 0
+
+
+def test_only_the_requester_downloads_an_export_not_even_the_administrator(queued, login_as):
+    """Issue 16 (7): an export file holds the requester's scoped rows (phone numbers): it is theirs alone."""
+    c = login_as("hanoi.officer")
+    assert c.get("/admin/users/export/xlsx/").status_code == 302
+    queued()
+    job = db.session.execute(db.select(ExportJob)).scalar_one()
+    assert job.status == "done"
+    assert c.get(f"/admin/exports/{job.id}/download").status_code == 200
+    for other in ("admin", "tld.officer", "hanoi.leader"):
+        o = login_as(other)
+        assert o.get(f"/admin/exports/{job.id}/download").status_code == 404
+        assert o.get(f"/admin/exports/details/?id={job.id}").status_code == 404
+        assert f"/admin/exports/{job.id}/download" not in o.get("/admin/exports/").get_data(as_text=True)

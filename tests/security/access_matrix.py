@@ -9,7 +9,11 @@ the outcome. A cell leaks when:
 
 - a successful response shows a canary: the name of a unit, or the full name
   or username of a user, from another branch of the tree; or
-- any row outside the account's scope changed.
+- any row outside the account's scope changed;
+- any request answered 500 (GET or POST);
+- another user's export file (a private row: access.register_scope(private=True)) was served, to anyone,
+  the global administrator included;
+- the session cookie saved before /logout still opens a page after it.
 
 Run it alone:  .venv/bin/python -m tests.security.access_matrix
 It prints one line per leaking cell and the totals; the test in
@@ -30,11 +34,13 @@ from adminapp import access
 from adminapp.extensions import db
 from models import Unit, User
 
-ACCOUNTS = ["hanoi.officer", "hanoi.leader", "hanoi.viewer", "hoankiem.officer", "cdcs.officer",
-            "nghean.officer", "vinh.officer"]
+ACCOUNTS = ["admin", "tld.officer", "hanoi.officer", "hanoi.leader", "hanoi.viewer", "hoankiem.officer",
+            "cdcs.officer", "nghean.officer", "vinh.officer"]
+BEYOND_INTEGER = 2147483648  # tried as an id everywhere: "not found", never a 500 (PostgreSQL)
+REPLAYED = ["/admin/", "/admin/initiatives/", "/admin/campaigns/", "/admin/users/", "/admin/exports/"]
 IDS_PER_MODEL = 2
 SKIP_ENDPOINT_PREFIXES = ("static", "admin.static", "_debug")
-SKIP_ENDPOINTS = {"auth.logout", "auth.login", "healthz"}
+SKIP_ENDPOINTS = {"auth.logout", "auth.logout_everywhere", "auth.login", "healthz"}
 PUBLIC_BLUEPRINTS = {"public"}  # public pages show the reference directory by design
 VOLATILE_COLUMNS = {"last_login_at", "search_text", "read_at"}
 ARTIFACT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "e2e", "artifacts", "access_matrix.csv")
@@ -143,17 +149,24 @@ def run(app: Flask, login) -> list[Cell]:
     for username in ACCOUNTS:
         user = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
         ids = _out_of_scope_ids(user)
+        if username == "admin":  # every id is in the administrator's scope: try one beyond INTEGER instead
+            ids[type(None)] = [BEYOND_INTEGER]
         canaries = _canaries(user)
         before = _snapshot(user)
         client = login(username)
         token = _token(client)
         all_ids = sorted(set(itertools.chain.from_iterable(ids.values())))
+        private_ids = _others_private_ids(user)
         for rule in rules:
             public = rule.endpoint.split(".")[0] in PUBLIC_BLUEPRINTS
-            for url in _urls(app, rule, ids):
+            for url in _urls(app, rule, ids) + _private_urls(app, rule, private_ids):
                 if "GET" in rule.methods:
                     r = client.get(url)
                     leak = ""
+                    if r.status_code >= 500:
+                        leak = "server error"
+                    elif url in _private_urls(app, rule, private_ids) and r.status_code != 404:
+                        leak = f"another user's private row answered {r.status_code}"
                     if r.status_code == 200 and not public and "text/html" in r.content_type or (
                         r.status_code == 200 and not public and r.mimetype in ("application/json", "text/csv")
                     ):
@@ -169,11 +182,50 @@ def run(app: Flask, login) -> list[Cell]:
                                           r.status_code))
                         if r.status_code >= 500:
                             cells[-1].leak = "server error"
+        cells.extend(_replay_after_logout(app, client, username))
         db.session.expire_all()
         after = _snapshot(user)
         if after != before:
             changed = [t for t in before if before[t] != after.get(t)]
             cells.append(Cell(username, "*", "rows outside scope", 0, f"changed: {', '.join(changed)}"))
+    return cells
+
+
+def _others_private_ids(user: User) -> dict[type, list[int]]:
+    """Ids of private rows (export files) that belong to somebody else: nobody but the owner opens them."""
+    result = {}
+    for model in access._PRIVATE:
+        result[model] = list(db.session.execute(
+            db.select(model.id).where(~access._SCOPES[model](user)).order_by(model.id)).scalars())[:IDS_PER_MODEL]
+    return result
+
+
+def _private_urls(app: Flask, rule, ids: dict[type, list[int]]) -> list[str]:
+    """URLs of `rule` for private rows of others, when the rule belongs to a private model's view."""
+    urls = []
+    for model, model_ids in ids.items():
+        view = next((v for v in app.extensions["admin"][0]._views
+                     if getattr(v, "model", None) is model), None)
+        if view is None or not rule.endpoint.startswith(view.endpoint + ".") or not any(
+                "Integer" in type(rule._converters.get(a)).__name__ or "Id" in type(rule._converters.get(a)).__name__
+                for a in rule.arguments):
+            continue
+        urls.extend(_urls(app, rule, {model: model_ids}))
+    return urls
+
+
+def _replay_after_logout(app: Flask, client, username: str) -> list[Cell]:
+    """Save the session cookie, log out, and replay it: every page must send the browser to the login."""
+    saved = [(c.key, c.value) for c in client._cookies.values()]
+    client.post("/logout", data={"csrf_token": _token(client)})
+    replay = app.test_client()
+    for key, value in saved:
+        replay.set_cookie(key, value)
+    cells = []
+    for url in REPLAYED:
+        r = replay.get(url)
+        alive = r.status_code != 302 or "/login" not in r.headers.get("Location", "")
+        cells.append(Cell(username, "REPLAY", url, r.status_code, "session alive after logout" if alive else ""))
     return cells
 
 
