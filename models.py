@@ -93,6 +93,8 @@ class Role(db.Model):
     title = db.Column(db.String(120), nullable=False)
     description = db.Column(db.Text)
     permissions = db.Column(db.JSON, nullable=False, default=list)
+    # {"initiative": {"phone": "hidden"}, …}: fields hidden or read-only for this role (adminapp/field_rules.py)
+    field_rules = db.Column(db.JSON, nullable=False, default=dict)
     is_system = db.Column(db.Boolean, nullable=False, default=False)
     version = db.Column(db.Integer, nullable=False, default=1)
 
@@ -193,6 +195,42 @@ def _audit_no_delete(mapper, connection, target):  # noqa: ARG001
     raise PermissionError("audit events are append-only")
 
 
+class Revision(db.Model):
+    """One change of an editable record: who, when, from which unit and IP, the before/after value of each
+    changed field, and the record's whole state after it (adminapp/revisions.py). Append-only."""
+
+    __tablename__ = "revision"
+
+    id = db.Column(db.Integer, primary_key=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # UTC
+    actor_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    actor_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"))
+    ip = db.Column(db.String(64))
+    object_type = db.Column(db.String(64), nullable=False)
+    object_id = db.Column(db.Integer, nullable=False)
+    action = db.Column(db.String(16), nullable=False)  # create | update | delete | restore
+    unit_id = db.Column(db.Integer)  # the unit whose scope the record follows (kept for deleted records)
+    version = db.Column(db.Integer)  # the record's version after the change
+    changes = db.Column(db.JSON, nullable=False)  # {field: [before, after]}
+    snapshot = db.Column(db.JSON)  # the whole state after the change (before it, for a deletion)
+    restored_from_id = db.Column(db.Integer, db.ForeignKey("revision.id", ondelete="RESTRICT"))
+
+    actor = db.relationship("User")
+    actor_unit = db.relationship("Unit")
+
+    __table_args__ = (db.Index("ix_revision_object", "object_type", "object_id", "id"),)
+
+
+@event.listens_for(Revision, "before_update")
+def _revision_no_update(mapper, connection, target):  # noqa: ARG001
+    raise PermissionError("revisions are append-only")
+
+
+@event.listens_for(Revision, "before_delete")
+def _revision_no_delete(mapper, connection, target):  # noqa: ARG001
+    raise PermissionError("revisions are append-only")
+
+
 # --------------------------------------------------------------------------- campaigns (issue 3)
 
 
@@ -242,8 +280,9 @@ class Campaign(SearchableMixin, db.Model):
     owner_unit = db.relationship("Unit")
     created_by = db.relationship("User")
     units = db.relationship("CampaignUnit", back_populates="campaign", order_by="CampaignUnit.id")
-    attachments = db.relationship("CampaignAttachment", back_populates="campaign",
-                                  order_by="CampaignAttachment.id")
+    attachments = db.relationship("CampaignAttachment", back_populates="campaign", order_by="CampaignAttachment.id",
+                                  primaryjoin="and_(CampaignAttachment.campaign_id == Campaign.id, "
+                                              "CampaignAttachment.removed_at.is_(None))")
     links = db.relationship("CampaignLink", back_populates="campaign", order_by="CampaignLink.id")
 
     __mapper_args__ = {"version_id_col": version}
@@ -297,6 +336,8 @@ class CampaignAttachment(db.Model):
     data = db.deferred(db.Column(db.LargeBinary, nullable=False))
     uploaded_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
     uploaded_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # "Xóa tệp" hides the file and keeps its bytes, so a restore from the campaign's history brings it back
+    removed_at = db.Column(db.DateTime)
 
     campaign = db.relationship("Campaign", back_populates="attachments")
 

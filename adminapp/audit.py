@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from adminapp import revisions
 from adminapp.extensions import db
 from models import AuditEvent, utcnow
 
@@ -29,6 +30,7 @@ def record(
     """Add one audit event for `obj` to the current session (the caller commits)."""
     event = AuditEvent(**_values(actor, obj, action, from_state, to_state, reason, details, object_type))
     db.session.add(event)
+    revisions.set_actor(db.session, actor)  # the revision of this change is attributed to the same person
     return event
 
 
@@ -39,6 +41,7 @@ def record_many(actor, events: list[tuple[Any, str, str | None, str | None, str 
         return 0
     now = utcnow()
     rows = [dict(_values(actor, *event), created_at=now) for event in events]
+    revisions.set_actor(db.session, actor)
     db.session.execute(db.insert(AuditEvent), rows)
     return len(rows)
 

@@ -188,3 +188,24 @@ EXPORT_JOB_STATUSES = {
     "expired": "Đã hết hạn",
 }
 OBJECT_TYPES.update({"export_job": "Tệp xuất"})
+
+# revisions and restores (issue 12)
+AUDIT_ACTIONS.update({
+    "unit.restore": "Khôi phục đơn vị từ lịch sử",
+    "user.restore": "Khôi phục tài khoản từ lịch sử",
+    "role.restore": "Khôi phục vai trò từ lịch sử",
+    "programme.restore": "Khôi phục chương trình từ lịch sử",
+    "registration.restore": "Khôi phục danh sách thành viên từ lịch sử",
+})
+
+
+def audit_states() -> dict[str, str]:
+    """Every state an audit event can move from or to, in Vietnamese (the log and its export read these)."""
+    states: dict[str, str] = {}
+    for mapping in (CAMPAIGN_STATUSES, REGISTRATION_STATUSES, INITIATIVE_STATUSES, PROGRAMME_STATUSES,
+                    DOSSIER_STATES):
+        states.update(mapping)
+    return states
+
+
+DOSSIER_STATES = {"draft": "Đang lập", "sent": "Đã gửi"}

@@ -18,3 +18,9 @@ def like_pattern(term: str) -> str:
     folded = fold(term)
     folded = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{folded}%"
+
+
+def raw_like_pattern(term: str) -> str:
+    """A LIKE pattern for the term as typed (lower case, not folded), with LIKE wildcards escaped."""
+    term = (term or "").lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{term}%"

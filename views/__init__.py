@@ -31,6 +31,7 @@ def init_admin(app: Flask) -> Admin:
     from views.audit import AuditView
     from views.dashboard import DashboardView
     from views.exports import ExportJobView
+    from views.history import HistoryView
     from views.roles import RoleView
     from views.units import UnitView
     from views.users import UserView
@@ -49,4 +50,5 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(RoleView(Role, name="Vai trò", endpoint="roles", category="Hệ thống"))
     admin.add_view(AuditView(AuditEvent, name="Nhật ký thao tác", endpoint="audit", category="Hệ thống"))
     admin.add_view(ExportJobView(ExportJob, name="Tệp xuất", endpoint="exports", category="Hệ thống"))
+    admin.add_view(HistoryView(name="Lịch sử", endpoint="history", url="/admin/history"))
     return admin

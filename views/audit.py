@@ -1,10 +1,12 @@
 """Audit log (Nhật ký thao tác): read-only, append-only, scoped to the actor's unit subtree."""
 from __future__ import annotations
 
+from flask import url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, DateBetweenFilter, FilterEqual
+from markupsafe import Markup
 from sqlalchemy import select
 
-from adminapp import labels
+from adminapp import labels, revisions
 from adminapp.text import like_pattern
 from models import AuditEvent, User
 from views.base import ScopedModelView
@@ -20,23 +22,50 @@ class ActorFilter(BaseSQLAFilter):
         return "chứa"
 
 
+def _state(value) -> str:
+    return labels.audit_states().get(value, value or "")
+
+
+def _states(view, context, model, name):  # noqa: ARG001
+    """"Chờ duyệt → Đã duyệt" (one column, as people say it)."""
+    if not model.from_state and not model.to_state:
+        return ""
+    return f"{_state(model.from_state) or '—'} → {_state(model.to_state) or '—'}"
+
+
+def _record(view, context, model, name):  # noqa: ARG001
+    kind = labels.OBJECT_TYPES.get(model.object_type, model.object_type)
+    if model.object_id and str(model.object_id).isdigit() and revisions.spec_for(model.object_type) is not None:
+        url = url_for("history.index", object_type=model.object_type, object_id=int(model.object_id))
+        return Markup('<a href="{}" title="Lịch sử thay đổi của bản ghi">{} #{}</a>').format(url, kind, model.object_id)
+    return f"{kind} #{model.object_id}" if model.object_id else kind
+
+
 class AuditView(ScopedModelView):
     view_permission = "audit.view"
     create_permission = edit_permission = delete_permission = None
 
-    column_list = ["created_at", "actor", "actor_unit", "action", "object_type", "object_id", "from_state",
-                   "to_state", "reason", "ip"]
-    column_details_list = column_list + ["details"]
+    column_list = ["created_at", "actor", "actor_unit", "action", "record", "states", "reason", "ip"]
+    column_details_list = ["created_at", "actor", "actor_unit", "action", "record", "from_state", "to_state",
+                           "reason", "ip", "details"]
+    column_export_list = ["created_at", "actor", "actor_unit", "action", "object_type", "object_id", "from_state",
+                          "to_state", "reason", "ip"]
     column_labels = {
         "created_at": "Thời gian", "actor": "Người thực hiện", "actor_unit": "Đơn vị", "action": "Thao tác",
         "object_type": "Đối tượng", "object_id": "Mã bản ghi", "from_state": "Trạng thái trước",
         "to_state": "Trạng thái sau", "reason": "Lý do", "ip": "Địa chỉ IP", "details": "Chi tiết",
+        "record": "Bản ghi", "states": "Trạng thái",
     }
     column_formatters = {
         "action": lambda v, c, m, n: labels.AUDIT_ACTIONS.get(m.action, m.action),
         "object_type": lambda v, c, m, n: labels.OBJECT_TYPES.get(m.object_type, m.object_type),
+        "from_state": lambda v, c, m, n: _state(m.from_state),
+        "to_state": lambda v, c, m, n: _state(m.to_state),
+        "record": _record,
+        "states": _states,
     }
-    column_formatters_export = column_formatters
+    column_formatters_detail = column_formatters
+    column_formatters_export = {k: f for k, f in column_formatters.items() if k not in ("record", "states")}
     column_default_sort = ("created_at", True)
     column_sortable_list = ["created_at", "action"]
     column_select_related_list = [AuditEvent.actor, AuditEvent.actor_unit]
@@ -44,6 +73,8 @@ class AuditView(ScopedModelView):
         ActorFilter(AuditEvent.actor_id, "Người thực hiện"),
         UnitTextFilter(AuditEvent.actor_unit_id, "Đơn vị"),
         FilterEqual(AuditEvent.action, "Thao tác", options=list(labels.AUDIT_ACTIONS.items())),
+        FilterEqual(AuditEvent.object_type, "Loại bản ghi", options=list(labels.OBJECT_TYPES.items())),
+        FilterEqual(AuditEvent.object_id, "Mã bản ghi"),
         DateBetweenFilter(AuditEvent.created_at, "Thời gian"),
     ]
     export_title = "NHẬT KÝ THAO TÁC"

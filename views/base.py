@@ -14,7 +14,18 @@ import tempfile
 from datetime import date, datetime
 from urllib.parse import quote
 
-from flask import abort, after_this_request, current_app, flash, g, redirect, request, send_file, url_for
+from flask import (
+    abort,
+    after_this_request,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -34,10 +45,10 @@ from unidecode import unidecode
 from wtforms import DateField, HiddenField, ValidationError
 from wtforms.validators import NumberRange
 
-from adminapp import access, audit, formatting, jobs, params, versioning
+from adminapp import access, audit, field_rules, formatting, jobs, params, revisions, versioning
 from adminapp.exports import tabular
 from adminapp.extensions import db
-from adminapp.text import like_pattern
+from adminapp.text import like_pattern, raw_like_pattern
 from forms.i18n import TRANSLATIONS
 from models import AuditEvent
 
@@ -93,6 +104,18 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
             return None
         obj = super().get_one(pk)
         return obj if obj is not None and access.in_scope(current_user, obj) else None
+
+    DISPLAY_FIELD = {"user_account": "full_name", "unit": "name"}
+
+    def format(self, model):
+        """(id, label); the label is withheld when a field rule hides the field it shows."""
+        if model is None:
+            return None
+        kind = self.model.__tablename__
+        shown = self.DISPLAY_FIELD.get(kind)
+        if shown and shown in field_rules.hidden_fields(current_user, kind):
+            return getattr(model, self.pk), f"#{getattr(model, self.pk)}"
+        return super().format(model)
 
     def get_list(self, term, offset=0, limit=10):
         limit = params.clamp(limit, 10, 1, 50)  # a typed ?limit= never dumps the table
@@ -187,6 +210,8 @@ class ScopedModelView(ModelView):
     column_type_formatters_detail = TYPE_FORMATTERS
     column_type_formatters_export = {type(None): lambda view, value, name=None: None}
     list_template = "admin/model/app_list.html"
+    edit_template = "admin/model/app_edit.html"  # with a "Lịch sử thay đổi" link (issue 12)
+    details_template = "admin/model/app_details.html"
     action_disallowed_list = ["delete"]  # deletion is per object (delete_model), never blind bulk
     column_searchable_list: list = []
 
@@ -221,6 +246,99 @@ class ScopedModelView(ModelView):
     @property
     def can_export(self):
         return self._has(self.export_permission)
+
+    # ----------------------------------------------------------------- field rules (issue 12)
+    # Columns, filters, search, forms and exports leave out what a field rule hides from the user, and forms
+    # refuse what it makes read-only (adminapp/field_rules.py). Flask-Admin caches the columns at start-up:
+    # the cached lists are kept whole and filtered per request here.
+
+    field_rule_kind: str | None = None  # the catalogue's kind of record (default: the table's name)
+
+    def _rule_kind(self) -> str | None:
+        kind = self.field_rule_kind or self.model.__tablename__
+        return kind if kind in field_rules.CATALOG else None
+
+    def _hidden(self) -> set[str]:
+        kind = self._rule_kind()
+        if kind is None or not has_request_context() or not current_user.is_authenticated:
+            return set()
+        return field_rules.hidden_fields(current_user, kind)
+
+    @staticmethod
+    def _rule_name(name) -> str:
+        name = str(getattr(name, "key", name))
+        return name[:-3] if name.endswith("_id") else name
+
+    def _visible(self, columns):
+        hidden = self._hidden()
+        return [c for c in columns if self._rule_name(c[0]) not in hidden] if hidden else columns
+
+    @property
+    def _list_columns(self):
+        return self._visible(self.__dict__.get("_all_list_columns", []))
+
+    @_list_columns.setter
+    def _list_columns(self, value):
+        self.__dict__["_all_list_columns"] = value
+
+    @property
+    def _details_columns(self):
+        return self._visible(self.__dict__.get("_all_details_columns", []))
+
+    @_details_columns.setter
+    def _details_columns(self, value):
+        self.__dict__["_all_details_columns"] = value
+
+    @property
+    def _export_columns(self):
+        return self._visible(self.__dict__.get("_all_export_columns", []))
+
+    @_export_columns.setter
+    def _export_columns(self, value):
+        self.__dict__["_all_export_columns"] = value
+
+    def get_export_columns(self):
+        return self._visible(super().get_export_columns())
+
+    def _hidden_filter_indexes(self) -> set[int]:
+        hidden = self._hidden()
+        if not hidden or not self._filters:
+            return set()
+        return {i for i, flt in enumerate(self._filters)
+                if self._rule_name(getattr(flt, "column", "")) in hidden}
+
+    def _get_filter_groups(self):
+        groups = super()._get_filter_groups()
+        skip = self._hidden_filter_indexes()
+        if not groups or not skip:
+            return groups
+        kept = type(groups)()
+        for label, items in groups.items():
+            items = [item for item in items if item["index"] not in skip]
+            if items:
+                kept[label] = items
+        return kept
+
+    def _apply_form_rules(self, form):
+        """Hidden fields leave the form; read-only ones are shown disabled. A posted value for either is
+        remembered as a violation (the save is refused with the field's name); on a POST both leave the form
+        so that the stored value is kept."""
+        kind = self._rule_kind()
+        if kind is None:
+            return form
+        for name, mode in field_rules.restricted(current_user, kind).items():
+            for field_name in (name, name + "_id"):
+                if field_name not in form:
+                    continue
+                if request.method == "POST":
+                    if field_name in request.form or field_name in request.files:
+                        g.field_rule_violation = field_rules.ReadOnlyField(field_rules.label(kind, name)).message
+                    del form[field_name]
+                elif mode == field_rules.HIDDEN:
+                    del form[field_name]
+                else:
+                    form[field_name].render_kw = dict(form[field_name].render_kw or {}, disabled=True)
+        return form
 
     # ----------------------------------------------------------------- scoped reads
 
@@ -263,8 +381,11 @@ class ScopedModelView(ModelView):
         if not filters:
             return filters
         kept = []
+        hidden_filters = self._hidden_filter_indexes()
         for idx, name, value in filters:
             flt = self._filters[idx]
+            if idx in hidden_filters:
+                continue  # a filter on a field hidden from this user: as if absent
             if isinstance(flt, (BaseIntFilter, BaseIntListFilter)):
                 cleaned = flt.clean(value)
                 numbers = cleaned if isinstance(cleaned, list) else [cleaned]
@@ -306,6 +427,17 @@ class ScopedModelView(ModelView):
     def _apply_search(self, query, count_query, joins, count_joins, search):
         if not hasattr(self.model, "search_text"):
             return super()._apply_search(query, count_query, joins, count_joins, search)
+        fields = getattr(self.model, "__search_fields__", ())
+        if self._hidden() & set(fields):
+            # a field hidden from this user must not answer a search (a phone number typed would find the row):
+            # only the visible fields are searched, as typed (no diacritic folding for this user)
+            visible = [getattr(self.model, f) for f in fields if f not in self._hidden()]
+            for term in search.split():
+                cond = db.or_(*[db.func.lower(c).like(raw_like_pattern(term), escape="\\") for c in visible])
+                query = query.filter(cond)
+                if count_query is not None:
+                    count_query = count_query.filter(cond)
+            return query, count_query, joins, count_joins
         for term in search.split():
             cond = self.model.search_text.like(like_pattern(term), escape="\\")
             query = query.filter(cond)
@@ -330,10 +462,10 @@ class ScopedModelView(ModelView):
         return form
 
     def create_form(self, obj=None):
-        return self._rescope_fields(super().create_form(obj))
+        return self._apply_form_rules(self._rescope_fields(super().create_form(obj)))
 
     def edit_form(self, obj=None):
-        form = self._rescope_fields(super().edit_form(obj))
+        form = self._apply_form_rules(self._rescope_fields(super().edit_form(obj)))
         if obj is not None and hasattr(form, VERSION_FIELD) and request.method == "GET":
             getattr(form, VERSION_FIELD).data = str(obj.version)
         return form
@@ -390,6 +522,9 @@ class ScopedModelView(ModelView):
         access.require(current_user, permission, model)
 
     def on_model_change(self, form, model, is_created):
+        violation = g.pop("field_rule_violation", None)
+        if violation:
+            raise ValueError(violation)  # a read-only or hidden field was posted: nothing is saved
         with db.session.no_autoflush:
             details = None if is_created else {"fields": _changed_fields(model)}
             self.check_change(form, model, is_created)
@@ -400,6 +535,12 @@ class ScopedModelView(ModelView):
     def on_model_delete(self, model):
         access.require(current_user, self.delete_permission, model)
         audit.record(current_user, model, f"{self._object_type()}.delete", details={"label": str(model)})
+
+    @property
+    def history_object_type(self) -> str | None:
+        """The kind of record whose revisions the "Lịch sử" page shows, if this model keeps revisions."""
+        name = self.model.__tablename__
+        return name if revisions.spec_for(name) is not None else None
 
     def _object_type(self) -> str:
         return self.audit_object_type or self.model.__tablename__

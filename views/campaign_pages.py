@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, formatting, labels, params, uploads, versioning
+from adminapp import access, field_rules, formatting, labels, params, uploads, versioning
 from adminapp.exports import registrations as reg_export
 from adminapp.exports import tabular
 from adminapp.extensions import db
@@ -94,7 +94,8 @@ class CampaignPages(BaseView):
         html = self.render("campaigns/detail.html", campaign=campaign, my_reg=my_reg, can_manage=can_manage,
                            owner_side=self._owner_side(campaign), counts=counts, roles=svc.active_roles(),
                            units=svc.candidate_units(campaign.owner_unit) if can_manage else [],
-                           link_form=LinkForm(), fmt=formatting)
+                           link_form=LinkForm(), fmt=formatting,
+                           hidden=field_rules.hidden_fields(current_user, "campaign"))
         db.session.commit()
         return html
 
@@ -169,12 +170,16 @@ class CampaignPages(BaseView):
     @expose("/attachment/<int:attachment_id>")
     def download(self, attachment_id):
         att = _scoped_one(CampaignAttachment, attachment_id, undefer(CampaignAttachment.data))
+        if att.removed_at is not None:
+            abort(404)  # removed from the campaign: kept only for its history
         safe_type = att.content_type if "/" in att.content_type else "application/octet-stream"
         return send_download(io.BytesIO(att.data), safe_type, att.filename)
 
     @expose("/attachment/<int:attachment_id>/remove", methods=("POST",))
     def remove_attachment(self, attachment_id):
         att = _scoped_one(CampaignAttachment, attachment_id)
+        if att.removed_at is not None:
+            abort(404)
         return self._manage(att.campaign_id, lambda c: svc.remove_attachment(actor=current_user, attachment=att),
                             "Đã xóa tệp đính kèm.")
 

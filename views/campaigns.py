@@ -18,7 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, formatting, labels, params
+from adminapp import access, field_rules, formatting, labels, params
 from adminapp.extensions import db
 from adminapp.text import like_pattern
 from adminapp.workflow import campaigns as svc
@@ -135,6 +135,7 @@ LABEL_FORMATTERS = {
 
 class CampaignListBase(ScopedModelView):
     view_permission = "campaign.view"
+    field_rule_kind = "campaign"
     audit_object_type = "campaign"
     column_labels = COMMON_LABELS
     column_default_sort = ("created_at", True)
@@ -384,9 +385,15 @@ def campaign_form_page(view, campaign: Campaign | None):
     is_new = campaign is None
     errors: list[str] = []
     raw_rows = [(str(cu.unit_id), str(cu.role_id)) for cu in campaign.units] if campaign is not None else []
+    restricted = field_rules.restricted(current_user, "campaign")
     if request.method == "POST":
         pairs, errors, raw_rows = _unit_rows(owner)
         launch = request.form.get("submit") == "save_launch"
+        for name in restricted:
+            if name in request.form:  # read-only or hidden for this role, posted anyway: refused
+                errors.append(field_rules.ReadOnlyField(field_rules.label("campaign", name)).message)
+            elif campaign is not None:  # not on the form: the stored value stays
+                form[name].data = getattr(campaign, name)
         if form.validate_on_submit() and not errors:
             try:
                 if campaign is None:
@@ -418,6 +425,7 @@ def campaign_form_page(view, campaign: Campaign | None):
                                for msg in msgs]
     rows = raw_rows + [("", "")] * 3
     html = view.render("campaigns/form.html", form=form, campaign=campaign, errors=errors, rows=rows,
+                       restricted=restricted,
                        units=svc.candidate_units(owner), roles=svc.active_roles(), owner=owner,
                        default_role_id=svc.default_role().id, formatting=formatting)
     if request.method == "POST":

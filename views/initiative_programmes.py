@@ -158,7 +158,7 @@ class ProgrammeView(ScopedModelView):
         return self.render(
             "initiatives/programme.html", programme=programme, line=line, in_tree=in_tree,
             state=service.window_state(programme), can_manage=access.can_manage_programme(current_user, programme),
-            public_url=url_for("public.form", slug=programme.slug, _external=True),
+            public_url=url_for("public.form", slug=programme.slug, _external=True), hidden=self._hidden(),
         )
 
     @expose("/<int:pid>/qr")

@@ -83,11 +83,8 @@ class UnitView(ScopedModelView):
         count, rows = super().get_list(*args, **kwargs)
         if kwargs.get("execute", True) and rows:
             codes = {c for u in rows for c in u.path.strip("/").split("/")}
-            g.unit_names = dict(
-                db.session.execute(
-                    db.select(Unit.code, db.func.coalesce(Unit.short_name, Unit.name)).where(Unit.code.in_(codes))
-                ).all()
-            )
+            label = Unit.name if "short_name" in self._hidden() else db.func.coalesce(Unit.short_name, Unit.name)
+            g.unit_names = dict(db.session.execute(db.select(Unit.code, label).where(Unit.code.in_(codes))).all())
         return count, rows
 
     def create_form(self, obj=None):

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import func, select, update
 
-from adminapp import access, audit, labels, uploads, versioning
+from adminapp import access, audit, field_rules, labels, uploads, versioning
 from adminapp.extensions import db
 from models import (
     Campaign,
@@ -189,7 +189,12 @@ def update_campaign(*, actor: User, campaign: Campaign, expected_version: int | 
         old = getattr(campaign, key)
         if old != value:
             changed[key] = [_jsonable(old), _jsonable(value)]
-            setattr(campaign, key, value)
+    try:
+        field_rules.refuse_readonly_changes(actor, "campaign", changed)
+    except field_rules.ReadOnlyField as exc:
+        raise CampaignError(exc.message) from None
+    for key in changed:
+        setattr(campaign, key, clean[key])
     versioning.touch(campaign)
     db.session.flush()
     if changed:
@@ -260,7 +265,9 @@ def delete_campaign(*, actor: User, campaign: Campaign) -> None:
     if campaign.status != "draft":
         raise CampaignError("Phong trào đã phát động không xóa được; hãy dùng “Kết thúc” để lưu trữ.")
     audit.record(actor, campaign, "campaign.delete", "draft", None, details={"name": campaign.name})
-    for rows in (campaign.units, campaign.attachments, campaign.links):
+    removed = db.session.execute(select(CampaignAttachment).where(CampaignAttachment.campaign_id == campaign.id,
+                                                                  CampaignAttachment.removed_at.is_not(None))).scalars()
+    for rows in (campaign.units, campaign.attachments, campaign.links, list(removed)):
         for row in list(rows):
             db.session.delete(row)
     db.session.delete(campaign)
@@ -345,9 +352,23 @@ def remove_attachment(*, actor: User, attachment: CampaignAttachment) -> None:
     if campaign.status == "archived":
         raise CampaignError("Phong trào đã kết thúc, không xóa được tệp.")
     audit.record(actor, campaign, "campaign.attachment_remove", details={"file": attachment.filename})
-    db.session.delete(attachment)
+    attachment.removed_at = utcnow()  # kept for the campaign's history (restore), never served again
     versioning.touch(campaign)
     db.session.flush()
+    db.session.expire(campaign, ["attachments"])
+
+
+def readd_attachment(*, actor: User, attachment: CampaignAttachment) -> None:
+    """A removed file back on its campaign (restore from the history)."""
+    campaign = attachment.campaign
+    _require_manage(actor, campaign)
+    if campaign.status == "archived":
+        raise CampaignError("Phong trào đã kết thúc, không thêm được tệp.")
+    attachment.removed_at = None
+    audit.record(actor, campaign, "campaign.attachment_add", details={"file": attachment.filename, "restored": True})
+    versioning.touch(campaign)
+    db.session.flush()
+    db.session.expire(campaign, ["attachments"])
 
 
 def validate_url(url: str | None) -> str:

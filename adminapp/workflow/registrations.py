@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from adminapp import access, audit, labels, versioning
+from adminapp import access, audit, labels, revisions, versioning
 from adminapp.extensions import db
 from adminapp.workflow.campaigns import BulkResult, CampaignError
 from models import Campaign, Participant, Registration, User, utcnow
@@ -136,6 +136,7 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
         if not count:
             raise TransitionError(EMPTY_LIST)
     seen = Registration.version == (expected_version if expected_version is not None else reg.version)
+    revisions.watch_ids(db.session, Registration, [reg.id])  # the Core UPDATE below bypasses the ORM
     result = db.session.execute(
         update(Registration).where(Registration.id == reg.id, Registration.status == from_state, seen)
         .values(**_values(user, action, to_state, reason, now or utcnow())),
@@ -185,6 +186,7 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
             label = reg.unit.name if reg is not None and access.in_scope(user, reg) else f"#{rid}"
             result.skipped.append((rid, label, exc.message))
     now = now or utcnow()
+    revisions.watch_ids(db.session, Registration, [r.id for regs in moves.values() for r, _ in regs])
     for from_state, regs in moves.items():
         to_state = regs[0][1]
         changed = set(db.session.execute(
@@ -292,3 +294,24 @@ def remove_participant(*, actor: User, registration: Registration, participant_i
     db.session.delete(p)
     versioning.touch(registration)
     db.session.flush()
+
+
+def replace_participants(*, actor: User, registration: Registration, rows: list[ParticipantData]) -> None:
+    """Make the list's rows exactly `rows` (a restore from the list's history): every row valid, or nothing
+    changed; only while the unit may edit its list. Audited once."""
+    _require_editable(actor, registration)
+    errors = [f"Dòng {i}: {msg}" for i, data in enumerate(rows, start=1)
+              for msg in validate_participant(data, registration.campaign)]
+    if errors:
+        raise CampaignError(errors[0], errors)
+    for p in list(registration.participants):
+        db.session.delete(p)
+    registration.participants.clear()
+    db.session.flush()
+    for order, data in enumerate(rows, start=1):
+        db.session.add(Participant(registration=registration, kind=data.kind, full_name=data.full_name.strip(),
+                                   birth_year=data.birth_year, position=(data.position or "").strip() or None,
+                                   unit_name=(data.unit_name or "").strip() or None, sort_order=order))
+    versioning.touch(registration)
+    db.session.flush()
+    audit.record(actor, registration, "registration.restore", details={"rows": len(rows)})
