@@ -44,6 +44,9 @@ class Spec:
     restore: Callable | None = None  # restore(actor, obj, snapshot, expected_version) through the services
     children: dict[type, str] = field(default_factory=dict)  # child model -> attribute holding the root id
     can_restore: Callable[[Any, Any], bool] = lambda user, obj: False  # shows the "Khôi phục" buttons
+    # the root's own columns only, for set-based changes that never touch its children (a registration's
+    # review moves): a revision then stores those keys, and the rest is read from earlier revisions
+    light_snapshots: Callable[[orm.Session, list[int]], dict[int, dict]] | None = None
 
 
 SPECS: dict[type, Spec] = {}
@@ -108,24 +111,41 @@ def _side_session(session: orm.Session) -> orm.Session:
 
 def _state(session: orm.Session) -> dict:
     return session.info.setdefault("revisions", {"watched": {}, "new": [], "created": set(), "restored": {},
-                                                 "actor": None})
+                                                 "actor": None, "light": set()})
 
 
-def watch_ids(session: orm.Session, model: type, ids: list[int]) -> None:
-    """Before a set-based change of these roots (Core UPDATE): read their current state once."""
+def watch_ids(session: orm.Session, model: type, ids: list[int], *, light: bool = False) -> None:
+    """Before a change of these roots: read their current state once per transaction. `light` (set-based
+    changes of the root's own columns, e.g. bulk approvals) reads only the root's columns."""
     _load_specs()
     spec = SPECS[model]
+    light = light and spec.light_snapshots is not None
     state = _state(session)
-    todo = [i for i in dict.fromkeys(ids) if (model, i) not in state["watched"] and (model, i) not in state["created"]]
-    if not todo:
+    todo, upgrade = [], []
+    for i in dict.fromkeys(ids):
+        key = (model, i)
+        if key in state["created"]:
+            continue
+        if key not in state["watched"]:
+            todo.append(i)
+        elif not light and key in state["light"]:
+            upgrade.append(i)  # watched light, now changed through the ORM too: read the children as they are
+    if not todo and not upgrade:
         return
     side = _side_session(session)
     try:
-        snaps = spec.snapshots(side, todo)
+        snaps = (spec.light_snapshots if light else spec.snapshots)(side, todo) if todo else {}
+        full = spec.snapshots(side, upgrade) if upgrade else {}
     finally:
         side.close()
     for i in todo:
         state["watched"][(model, i)] = snaps.get(i)
+        if light:
+            state["light"].add((model, i))
+    for i in upgrade:
+        before = state["watched"][(model, i)]
+        state["watched"][(model, i)] = {**(full.get(i) or {}), **(before or {})}
+        state["light"].discard((model, i))
 
 
 def set_actor(session: orm.Session, actor) -> None:
@@ -207,7 +227,10 @@ def _rows(session: orm.Session, state: dict) -> list[dict]:
     try:
         for model, ids in by_model.items():
             spec = SPECS[model]
-            after = spec.snapshots(side, ids)
+            light = [i for i in ids if (model, i) in state["light"]]
+            after = spec.snapshots(side, [i for i in ids if (model, i) not in state["light"]])
+            if light:
+                after.update(spec.light_snapshots(side, light))
             for object_id in ids:
                 before, now_state = state["watched"][(model, object_id)], after.get(object_id)
                 changes = diff(before, now_state)
@@ -269,8 +292,32 @@ def restore(actor, revision: Revision, expected_version: int | None = None):
     if revision.snapshot is None:
         raise RestoreError("Phiên bản này không có dữ liệu để khôi phục.")
     mark_restore(db.session, spec.model, obj.id, revision.id)
-    spec.restore(actor, obj, revision.snapshot, expected_version)
+    spec.restore(actor, obj, state_at(revision), expected_version)
     return obj
+
+
+def state_at(revision: Revision) -> dict:
+    """The record's whole state as of `revision`: its snapshot, with the keys a light revision left out
+    taken from the revisions before it."""
+    from adminapp.extensions import db
+
+    spec = spec_for(revision.object_type)
+    state = dict(revision.snapshot or {})
+    missing = set(spec.fields) - set(state) if spec is not None else set()
+    if not missing:
+        return state
+    older = db.session.execute(
+        select(Revision.snapshot).where(Revision.object_type == revision.object_type,
+                                        Revision.object_id == revision.object_id, Revision.id < revision.id)
+        .order_by(Revision.id.desc()).limit(1000)).scalars()
+    for snap in older:
+        for key in list(missing):
+            if snap and key in snap:
+                state[key] = snap[key]
+                missing.discard(key)
+        if not missing:
+            break
+    return state
 
 
 class RestoreError(ValueError):

@@ -330,6 +330,9 @@ def run_campaigns(bench: Bench, n: int, done: int, db_url: str | None) -> None:
         campaigns.ensure_campaign_data(n, done)
     campaigns.run_registrations(bench, n)
     campaigns.run_bulk_approve(bench, n)
+    from bench import history
+
+    history.run_history(bench, n)
     if db_url:
         campaigns.run_public_form(bench, n, db_url)
     else:

@@ -102,12 +102,13 @@ class HistoryView(BaseView):
             flash("Hãy chọn hai phiên bản của bản ghi này để so sánh.", "error")
             return redirect(url_for(".index", object_type=object_type, object_id=object_id))
         older, newer = sorted(revs.values(), key=lambda r: r.id)
-        names = revision_specs.lookups(spec, [older.snapshot, newer.snapshot])
-        keys = self._keys(spec, set(older.snapshot or {}) | set(newer.snapshot or {}))
+        a_state, b_state = revisions.state_at(older), revisions.state_at(newer)
+        names = revision_specs.lookups(spec, [a_state, b_state])
+        keys = self._keys(spec, set(a_state) | set(b_state))
         lines = []
         for key in keys:
             kind = spec.fields[key][1]
-            a, b = (older.snapshot or {}).get(key), (newer.snapshot or {}).get(key)
+            a, b = a_state.get(key), b_state.get(key)
             lines.append((spec.fields[key][0], revisions.display(kind, a, names), revisions.display(kind, b, names),
                           a != b))
         return self.render("history/diff.html", spec=spec, obj=obj, object_type=object_type, object_id=object_id,

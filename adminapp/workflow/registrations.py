@@ -136,7 +136,7 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
         if not count:
             raise TransitionError(EMPTY_LIST)
     seen = Registration.version == (expected_version if expected_version is not None else reg.version)
-    revisions.watch_ids(db.session, Registration, [reg.id])  # the Core UPDATE below bypasses the ORM
+    revisions.watch_ids(db.session, Registration, [reg.id], light=True)  # the Core UPDATE bypasses the ORM
     result = db.session.execute(
         update(Registration).where(Registration.id == reg.id, Registration.status == from_state, seen)
         .values(**_values(user, action, to_state, reason, now or utcnow())),
@@ -186,7 +186,7 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
             label = reg.unit.name if reg is not None and access.in_scope(user, reg) else f"#{rid}"
             result.skipped.append((rid, label, exc.message))
     now = now or utcnow()
-    revisions.watch_ids(db.session, Registration, [r.id for regs in moves.values() for r, _ in regs])
+    revisions.watch_ids(db.session, Registration, [r.id for regs in moves.values() for r, _ in regs], light=True)
     for from_state, regs in moves.items():
         to_state = regs[0][1]
         changed = set(db.session.execute(
