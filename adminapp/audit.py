@@ -42,7 +42,7 @@ def record_many(actor, events: list[tuple[Any, str, str | None, str | None, str 
     now = utcnow()
     rows = [dict(_values(actor, *event), created_at=now) for event in events]
     revisions.set_actor(db.session, actor)
-    db.session.execute(db.insert(AuditEvent), rows)
+    db.session.connection().execute(db.insert(AuditEvent.__table__), rows)  # plain executemany (see revisions)
     return len(rows)
 
 

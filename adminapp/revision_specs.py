@@ -158,6 +158,7 @@ register(Spec(
             "participants": ("Thành viên tham gia", "rows:participants")},
     unit_of=lambda s: s.get("unit_id"), restore=restore_registration, children={Participant: "registration_id"},
     light_snapshots=lambda session, ids: _columns(session, Registration, ids, REGISTRATION_KEYS),
+    light_keys=REGISTRATION_KEYS,
     can_restore=lambda user, reg: access.can_submit_registration(user, reg),
 ))
 

@@ -186,7 +186,7 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
             label = reg.unit.name if reg is not None and access.in_scope(user, reg) else f"#{rid}"
             result.skipped.append((rid, label, exc.message))
     now = now or utcnow()
-    revisions.watch_ids(db.session, Registration, [r.id for regs in moves.values() for r, _ in regs], light=True)
+    revisions.watch_loaded(db.session, [r for regs in moves.values() for r, _ in regs])  # as loaded above
     for from_state, regs in moves.items():
         to_state = regs[0][1]
         changed = set(db.session.execute(
