@@ -351,6 +351,13 @@ def test_quota_restore_is_refused_below_what_was_nominated(ctx, user, unit):
     with pytest.raises(ProgrammeError, match="không thể nhỏ hơn 2"):
         revisions.restore(user("hanoi.officer"), history[0])
     db.session.rollback()
+    programmes.allot_quotas(user("hanoi.officer"), p, {unit("01-002").id: 4})
+    db.session.commit()
+    revisions.restore(user("hanoi.officer"), history[1])  # back to 3: above the 2 already nominated
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(ProgrammeQuota, quota.id).quota == 3
+    assert revs("programme_quota", quota.id)[-1].action == "restore"
 
 
 def test_dossier_revisions_and_restore(ctx, user, unit, login_as):
