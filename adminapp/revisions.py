@@ -232,9 +232,12 @@ def _before_commit(session):
         session.connection().execute(insert(Revision.__table__), rows)
 
 
-@event.listens_for(orm.Session, "after_rollback")
-def _after_rollback(session):
-    session.info.pop("revisions", None)
+@event.listens_for(orm.Session, "after_transaction_end")
+def _after_transaction_end(session, transaction):
+    # only the outermost transaction: a savepoint rolled back (a skipped row of a bulk action) keeps what the
+    # rest of the transaction watched; the watched roots it changed read back unchanged, so no revision
+    if transaction.parent is None:
+        session.info.pop("revisions", None)
 
 
 def _rows(session: orm.Session, state: dict) -> list[dict]:

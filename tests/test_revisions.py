@@ -115,6 +115,18 @@ def test_campaign_aggregate_revisions_and_restore(campaign, user, unit, login_as
     assert "Khôi phục" in html and f"#{history[0].id}" in html  # shows where it came from
 
 
+def test_a_bulk_action_with_a_skipped_row_keeps_the_revisions_of_the_others(campaign, user):
+    from adminapp.workflow import campaigns as svc
+
+    empty = svc.create_campaign(actor=user("hanoi.officer"), units=[], **campaign_values(name="Chưa có đơn vị"))
+    db.session.commit()
+    result = svc.launch_many(actor=user("hanoi.officer"), campaigns=[campaign, empty])  # one savepoint each
+    db.session.commit()
+    assert result.changed == [campaign.id] and [s[0] for s in result.skipped] == [empty.id]
+    assert revs("campaign", campaign.id)[-1].changes["status"] == ["draft", "launched"]
+    assert [r.action for r in revs("campaign", empty.id)] == ["create"]
+
+
 def test_a_restore_never_undoes_a_launch(campaign, user):
     from adminapp.workflow import campaigns as svc
 
