@@ -41,8 +41,15 @@ def delay_for(failures: int) -> int:
     return min(2 ** (failures - FREE_FAILURES + 1), MAX_DELAY_SECONDS)
 
 
+def _off() -> bool:
+    """Rate limiting switched off (RATELIMIT_ENABLED=false, or a test attacking the login form itself)."""
+    return not limiter.enabled or not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
 def wait_seconds(account: str, ip: str | None) -> int:
     """Seconds this pair must still wait before an attempt is checked (0: go ahead)."""
+    if _off():
+        return 0
     _, wait_key = _keys(account, ip)
     storage = _storage()
     if not storage.get(wait_key):
@@ -52,6 +59,8 @@ def wait_seconds(account: str, ip: str | None) -> int:
 
 def failed(account: str, ip: str | None) -> int:
     """Count a failure of the pair; returns the delay now imposed (seconds)."""
+    if _off():
+        return 0
     fail_key, wait_key = _keys(account, ip)
     storage = _storage()
     failures = storage.incr(fail_key, FAILURE_MEMORY_SECONDS)
