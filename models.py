@@ -59,8 +59,12 @@ class Unit(SearchableMixin, db.Model):
     active = db.Column(db.Boolean, nullable=False, default=True)
     sort_order = db.Column(db.Integer, nullable=False, default=0)
     default_quota = db.Column(db.Integer)
+    # validity (inclusive dates; NULL valid_from: since ever, NULL valid_to: still valid). An ended unit stays
+    # in the tree under its successor (so the successor's scope covers its records); its history is unit_version.
     valid_from = db.Column(db.Date)
-    valid_to = db.Column(db.Date)
+    valid_to = db.Column(db.Date, index=True)
+    # the official code of the province while this unit is its federation (codes were reused in 2025)
+    official_code = db.Column(db.String(16))
     search_text = db.Column(db.String(700), nullable=False, default="", index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     version = db.Column(db.Integer, nullable=False, default=1)
@@ -74,6 +78,79 @@ class Unit(SearchableMixin, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UnitVersion(db.Model):
+    """A unit's name, short name, parent, level and official code over one period (inclusive dates;
+    valid_to NULL: the current version). Written by adminapp/unit_history.py on every rename or move, so a
+    record prints the unit as it was on the record's date. "As of D" is one indexed range query."""
+
+    __tablename__ = "unit_version"
+
+    id = db.Column(db.Integer, primary_key=True)
+    unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="CASCADE"), nullable=False)
+    valid_from = db.Column(db.Date, nullable=False)  # 1900-01-01: since ever (the unit's first known state)
+    valid_to = db.Column(db.Date)
+    name = db.Column(db.String(255), nullable=False)
+    short_name = db.Column(db.String(120))
+    parent_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"))
+    level = db.Column(db.Integer, nullable=False)
+    official_code = db.Column(db.String(16))
+
+    unit = db.relationship("Unit", foreign_keys=[unit_id])
+    parent = db.relationship("Unit", foreign_keys=[parent_id])
+
+    __table_args__ = (
+        db.UniqueConstraint("unit_id", "valid_from", name="uq_unit_version_unit_from"),
+        db.Index("ix_unit_version_period", "valid_from", "valid_to"),
+        db.Index("ix_unit_version_parent", "parent_id"),
+    )
+
+
+class UnitLink(db.Model):
+    """A predecessor/successor link: `unit` merged_into | split_from | moved_from `other` on `effective_date`."""
+
+    __tablename__ = "unit_link"
+
+    id = db.Column(db.Integer, primary_key=True)
+    unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="CASCADE"), nullable=False, index=True)
+    other_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = db.Column(db.String(16), nullable=False)
+    effective_date = db.Column(db.Date, nullable=False)
+    reorganisation_id = db.Column(db.Integer, db.ForeignKey("reorganisation.id", ondelete="RESTRICT"))
+
+    unit = db.relationship("Unit", foreign_keys=[unit_id])
+    other = db.relationship("Unit", foreign_keys=[other_id])
+
+    __table_args__ = (db.UniqueConstraint("unit_id", "other_id", "kind", name="uq_unit_link"),)
+
+
+class Reorganisation(db.Model):
+    """A planned or applied reorganisation of the directory (adminapp/reorganisation.py): its operations,
+    effective date (Asia/Ho_Chi_Minh), preview and per-table counts before/after."""
+
+    __tablename__ = "reorganisation"
+
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(255), nullable=False)
+    effective_date = db.Column(db.Date, nullable=False, index=True)
+    status = db.Column(db.String(16), nullable=False, default="planned", index=True)  # planned|applied|cancelled|failed
+    operations = db.Column(db.JSON, nullable=False, default=list)
+    preview = db.Column(db.JSON)
+    counts_before = db.Column(db.JSON)
+    counts_after = db.Column(db.JSON)
+    error = db.Column(db.Text)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    applied_at = db.Column(db.DateTime)
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    created_by = db.relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        return self.title
 
 
 user_role = db.Table(

@@ -8,10 +8,11 @@ change once created (records filed under a unit keep pointing at it).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import func, literal, update
 
-from adminapp import access, audit
+from adminapp import access, audit, unit_history
 from adminapp.extensions import db
 from models import Unit, User
 
@@ -70,6 +71,8 @@ def create_unit(
     sort_order: int = 0,
     default_quota: int | None = None,
     active: bool = True,
+    official_code: str | None = None,
+    valid_from: date | None = None,
 ) -> Unit:
     _check_manage(actor, parent)
     code = validate_code(code)
@@ -88,6 +91,8 @@ def create_unit(
         sort_order=sort_order or 0,
         default_quota=default_quota,
         active=active,
+        official_code=official_code,
+        valid_from=valid_from,
     )
     db.session.add(unit)
     db.session.flush()
@@ -120,6 +125,12 @@ def move_unit(*, actor: User | None, unit: Unit, new_parent: Unit | None) -> Non
         return
     delta = (0 if new_parent is None else new_parent.level + 1) - unit.level
     db.session.flush()
+    day = unit_history.effective_date()
+    subtree_ids = db.select(Unit.id).where(access.subtree_condition(Unit.path, old_path))
+    try:
+        unit_history.check_effective(subtree_ids, day)
+    except unit_history.HistoryError as e:
+        raise DirectoryError(str(e)) from None
     db.session.execute(
         update(Unit)
         .where(access.subtree_condition(Unit.path, old_path))
@@ -133,12 +144,39 @@ def move_unit(*, actor: User | None, unit: Unit, new_parent: Unit | None) -> Non
         if isinstance(obj, Unit):
             db.session.expire(obj, ["path", "level"])
     unit.parent = new_parent
-    db.session.flush()
+    db.session.flush()  # the unit's own new version (parent, level) is written by unit_history's mapper event
+    if delta:
+        # the levels of the whole subtree changed: each still-valid unit below gets a version from `day`
+        below = db.select(Unit.id).where(access.subtree_condition(Unit.path, new_path), Unit.id != unit.id)
+        unit_history.snapshot(db.session.connection(), below, day)
     audit.record(
         actor, unit, "unit.move",
         details={"from_parent_id": old_parent_id, "to_parent_id": getattr(new_parent, "id", None),
                  "from_path": old_path, "to_path": new_path},
     )
+
+
+def rename_unit(*, actor: User | None, unit: Unit, name: str, short_name: str | None = None,
+                effective: date | None = None) -> None:
+    """Rename `unit` from `effective` (default today): records dated before keep the former name."""
+    _check_manage(actor, unit.parent)
+    name = (name or "").strip()
+    if not name:
+        raise DirectoryError("Tên đơn vị không được để trống.")
+    day = effective or unit_history.today()
+    try:
+        unit_history.check_effective([unit.id], day)
+    except unit_history.HistoryError as e:
+        raise DirectoryError(str(e)) from None
+    old = {"name": unit.name, "short_name": unit.short_name}
+    with unit_history.effective(day):
+        unit.name = name
+        if short_name is not None:
+            unit.short_name = short_name.strip() or None
+        db.session.flush()
+    audit.record(actor, unit, "unit.rename", details={"from": old, "to": {"name": unit.name,
+                                                                         "short_name": unit.short_name},
+                                                      "effective_date": day.isoformat()})
 
 
 def check_unit_edit(actor: User | None, parent: Unit | None) -> None:

@@ -84,7 +84,7 @@ def level1_specs() -> list[dict]:
     for i, (code, name) in enumerate(PROVINCES):
         specs.append(dict(
             code=code, name=province_federation_name(code, name), short_name=name,
-            kind="province_federation", sort_order=i,
+            kind="province_federation", sort_order=i, official_code=code,
             default_quota=QUOTA_5 if code in PROVINCES_QUOTA_5 else DEFAULT_QUOTA,
         ))
     for i, (code, name, q5) in enumerate(SECTOR_UNIONS):
