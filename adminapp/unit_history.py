@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, event, inspect, or_, select
 from sqlalchemy.orm import aliased
@@ -208,3 +208,56 @@ def directory_rows(day: date, level: int | None = None) -> list[dict]:
             "successor_code": successor_code,
         })
     return rows
+
+
+def record_day(when) -> date | None:
+    """The calendar date (Asia/Ho_Chi_Minh) of a record's timestamp: a date as is, a naive-UTC datetime
+    converted."""
+    if when is None:
+        return None
+    if isinstance(when, datetime):
+        return clock.today_vn(when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+    return when
+
+
+def name_at(unit_id: int | None, when, *, cache: dict | None = None) -> str:
+    """The unit's name on the date of `when` (date or naive-UTC datetime), memoised in `cache` (or the
+    request's `g`) so a page of rows asks once per unit and day."""
+    if unit_id is None:
+        return ""
+    day = record_day(when)
+    if cache is None:
+        cache = _request_cache()
+    key = (unit_id, day)
+    if key not in cache:
+        cache[key] = names_as_of([unit_id], day).get(unit_id, "")
+    return cache[key]
+
+
+def _request_cache() -> dict:
+    from flask import g, has_app_context
+
+    if not has_app_context():
+        return {}
+    if "unit_names_at" not in g:
+        g.unit_names_at = {}
+    return g.unit_names_at
+
+
+def former_names(unit_ids: Iterable[int]) -> dict[int, list[UnitVersion]]:
+    """{unit id: its closed versions, oldest first} (one query): the names shown on hover on current pages."""
+    ids = set(unit_ids)
+    if not ids:
+        return {}
+    out: dict[int, list[UnitVersion]] = {}
+    for v in db.session.execute(select(UnitVersion).where(UnitVersion.unit_id.in_(ids),
+                                                          UnitVersion.valid_to.is_not(None))
+                                .order_by(UnitVersion.unit_id, UnitVersion.valid_from)).scalars():
+        out.setdefault(v.unit_id, []).append(v)
+    return out
+
+
+def period_label(v: UnitVersion) -> str:
+    start = "" if v.valid_from == SINCE_EVER else f"từ {v.valid_from:%d/%m/%Y} "
+    end = f"đến {v.valid_to:%d/%m/%Y}" if v.valid_to else "đến nay"
+    return (start + end).strip()

@@ -6,7 +6,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, DateBetweenFilter, 
 from markupsafe import Markup
 from sqlalchemy import select
 
-from adminapp import labels, revisions
+from adminapp import labels, revisions, unit_history
 from adminapp.text import like_pattern
 from models import AuditEvent, User
 from views.base import ScopedModelView
@@ -41,6 +41,21 @@ def _record(view, context, model, name):  # noqa: ARG001
     return f"{kind} #{model.object_id}" if model.object_id else kind
 
 
+def _actor_unit(view, context, model, name):  # noqa: ARG001
+    """The actor's unit as it was named on the event's day; today's name on hover when it changed since."""
+    if model.actor_unit_id is None:
+        return ""
+    then = unit_history.name_at(model.actor_unit_id, model.created_at)
+    now = model.actor_unit.name if model.actor_unit is not None else then
+    if now == then:
+        return then
+    return Markup('<span title="Tên hiện nay: {}">{}</span>').format(now, then)
+
+
+def _actor_unit_export(view, context, model, name):  # noqa: ARG001
+    return unit_history.name_at(model.actor_unit_id, model.created_at)
+
+
 class AuditView(ScopedModelView):
     view_permission = "audit.view"
     create_permission = edit_permission = delete_permission = None
@@ -63,9 +78,11 @@ class AuditView(ScopedModelView):
         "to_state": lambda v, c, m, n: _state(m.to_state),
         "record": _record,
         "states": _states,
+        "actor_unit": _actor_unit,
     }
     column_formatters_detail = column_formatters
-    column_formatters_export = {k: f for k, f in column_formatters.items() if k not in ("record", "states")}
+    column_formatters_export = {**{k: f for k, f in column_formatters.items() if k not in ("record", "states")},
+                                "actor_unit": _actor_unit_export}
     column_default_sort = ("created_at", True)
     column_sortable_list = ["created_at", "action"]
     column_select_related_list = [AuditEvent.actor, AuditEvent.actor_unit]

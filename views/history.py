@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, field_rules, formatting, params, revision_specs, revisions, versioning
+from adminapp import access, field_rules, formatting, params, revision_specs, revisions, unit_history, versioning
 from adminapp.exports import tabular
 from adminapp.extensions import db
 from models import Revision, Unit
@@ -89,7 +89,8 @@ class HistoryView(BaseView):
         revs, more = revisions.history(object_type, object_id, page=page, per_page=PER_PAGE)
         return self.render("history/index.html", spec=spec, obj=obj, object_type=object_type, object_id=object_id,
                            rows=self._rows(spec, revs), page=page, more=more, actions=ACTIONS, fmt=formatting,
-                           can_restore=obj is not None and spec.can_restore(current_user, obj))
+                           can_restore=obj is not None and spec.can_restore(current_user, obj),
+                           unit_name_at=unit_history.name_at)
 
     @expose("/<object_type>/<int:object_id>/diff")
     def diff(self, object_type, object_id):
@@ -112,7 +113,8 @@ class HistoryView(BaseView):
             lines.append((spec.fields[key][0], revisions.display(kind, a, names), revisions.display(kind, b, names),
                           a != b))
         return self.render("history/diff.html", spec=spec, obj=obj, object_type=object_type, object_id=object_id,
-                           older=older, newer=newer, lines=lines, actions=ACTIONS, fmt=formatting)
+                           older=older, newer=newer, lines=lines, actions=ACTIONS, fmt=formatting,
+                           unit_name_at=unit_history.name_at)
 
     @expose("/<object_type>/<int:object_id>/restore/<int:revision_id>", methods=("POST",))
     def restore(self, object_type, object_id, revision_id):
@@ -146,7 +148,7 @@ class HistoryView(BaseView):
         def lines():
             for rev, changes in rows:
                 head = [rev.created_at, rev.actor.full_name if rev.actor else "Hệ thống",
-                        rev.actor_unit.name if rev.actor_unit else "", rev.ip or "", ACTIONS.get(rev.action, rev.action)]
+                        unit_history.name_at(rev.actor_unit_id, rev.created_at), rev.ip or "", ACTIONS.get(rev.action, rev.action)]
                 for label, before, after in changes or [("", "", "")]:
                     yield head + [label, before, after]
 

@@ -280,7 +280,8 @@ class ProgrammeView(ScopedModelView):
         dossier = dossier_service.get_or_new(programme, unit)
         rows = dossier_service.summary_initiatives(programme, unit)
         return send_temp_file(
-            lambda path: initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, signer=dossier.signer),
+            lambda path: initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, signer=dossier.signer,
+                                                          as_of=initiative_summary.record_date(dossier, programme)),
             ".xlsx", EXPORT_MIMETYPES["xlsx"], f"tong-hop-tom-tat-sang-kien-{unit.code}.xlsx")
 
     # ----------------------------------------------------------------- statistics

@@ -9,9 +9,9 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from adminapp import access, directory, labels
+from adminapp import access, directory, labels, unit_history
 from adminapp.extensions import db
-from models import Unit
+from models import Unit, UnitVersion
 from views.base import ScopedModelView
 from views.filters import UnitTextFilter
 
@@ -22,14 +22,49 @@ def _breadcrumb(unit: Unit) -> str:
     return " › ".join(names.get(c, c) for c in codes)
 
 
+def _former_title(model) -> str:
+    former = g.get("unit_former", {}).get(model.id) or []
+    return "; ".join(f"{v.name} ({unit_history.period_label(v)})" for v in former if v.name != model.name)
+
+
+def _closed_note(model) -> Markup:
+    """"Đã sáp nhập vào …" (or "Hết hiệu lực từ …") for a unit no longer valid today."""
+    if model.valid_to is None or model.valid_to >= unit_history.today():
+        return Markup("")
+    successor = g.get("unit_successors", {}).get(model.id)
+    if successor is None and "unit_successors" not in g:
+        successor = unit_history.successors([model.id]).get(model.id)
+    if successor is not None:
+        return Markup(' <span class="badge text-bg-secondary unit-closed">đã sáp nhập vào {}</span>').format(
+            successor.name)
+    return Markup(' <span class="badge text-bg-secondary unit-closed">hết hiệu lực từ {:%d/%m/%Y}</span>').format(
+        model.valid_to)
+
+
 def _name_formatter(view, context, model, name):  # noqa: ARG001
     base_level = current_user.unit.level if not access.is_global(current_user) else 0
     indent = max(0, model.level - base_level) * 1.25
     crumb = _breadcrumb(model)
-    html = Markup('<span class="unit-tree-indent" style="width:{}em"></span>{}').format(indent, model.name)
+    title = _former_title(model)
+    label = Markup('<span title="Tên cũ: {}">{}</span>').format(title, model.name) if title else model.name
+    html = Markup('<span class="unit-tree-indent" style="width:{}em"></span>{}').format(indent, label)
+    html += _closed_note(model)
     if crumb:
         html += Markup('<div class="breadcrumb-path" style="margin-left:{}em">{}</div>').format(indent, crumb)
     return html
+
+
+def _name_history(unit: Unit) -> Markup:
+    versions = db.session.execute(db.select(UnitVersion).where(UnitVersion.unit_id == unit.id)
+                                  .order_by(UnitVersion.valid_from)).scalars().all()
+    items = Markup("").join(
+        Markup("<li>{}: {}{}</li>").format(
+            unit_history.period_label(v) or "từ trước đến nay", v.name,
+            Markup(" <small class=\"text-muted\">(thuộc {})</small>").format(
+                unit_history.name_at(v.parent_id, v.valid_from if v.valid_from != unit_history.SINCE_EVER
+                                     else v.valid_to)) if v.parent_id else "")
+        for v in versions)
+    return Markup('<ul class="mb-0">{}</ul>').format(items)
 
 
 class UnitView(ScopedModelView):
@@ -39,14 +74,16 @@ class UnitView(ScopedModelView):
     delete_permission = None  # units are deactivated, never deleted (records keep their unit)
 
     column_list = ["name", "code", "level", "kind", "default_quota", "active"]
-    column_details_list = ["name", "short_name", "code", "level", "kind", "parent", "path", "default_quota",
-                           "sort_order", "active", "valid_from", "valid_to", "created_at"]
+    column_details_list = ["name", "short_name", "code", "official_code", "level", "kind", "parent", "path",
+                           "default_quota", "sort_order", "active", "valid_from", "valid_to", "successor",
+                           "name_history", "created_at"]
     column_export_list = ["code", "name", "short_name", "level", "kind", "parent", "default_quota", "active"]
     column_labels = {
         "name": "Tên đơn vị", "short_name": "Tên viết tắt", "code": "Mã", "level": "Cấp", "kind": "Loại",
         "parent": "Đơn vị cấp trên", "path": "Đường dẫn", "default_quota": "Chỉ tiêu mặc định",
         "sort_order": "Thứ tự", "active": "Đang hoạt động", "valid_from": "Hiệu lực từ",
-        "valid_to": "Hiệu lực đến", "created_at": "Ngày tạo",
+        "valid_to": "Hiệu lực đến", "created_at": "Ngày tạo", "official_code": "Mã tỉnh/thành (chính thức)",
+        "successor": "Đã sáp nhập vào", "name_history": "Tên và đơn vị cấp trên qua các thời kỳ",
     }
     column_default_sort = "path"
     column_sortable_list = ["name", "code", "level", "path"]
@@ -54,6 +91,11 @@ class UnitView(ScopedModelView):
         "name": _name_formatter,
         "kind": lambda v, c, m, n: labels.UNIT_KINDS.get(m.kind, m.kind),
         "level": lambda v, c, m, n: m.level,
+    }
+    column_formatters_detail = {
+        "kind": lambda v, c, m, n: labels.UNIT_KINDS.get(m.kind, m.kind),
+        "successor": lambda v, c, m, n: getattr(unit_history.successors([m.id]).get(m.id), "name", ""),
+        "name_history": lambda v, c, m, n: _name_history(m),
     }
     column_formatters_export = {"kind": lambda v, c, m, n: labels.UNIT_KINDS.get(m.kind, m.kind)}
     export_from_columns = True
@@ -85,6 +127,9 @@ class UnitView(ScopedModelView):
             codes = {c for u in rows for c in u.path.strip("/").split("/")}
             label = Unit.name if "short_name" in self._hidden() else db.func.coalesce(Unit.short_name, Unit.name)
             g.unit_names = dict(db.session.execute(db.select(Unit.code, label).where(Unit.code.in_(codes))).all())
+            ids = [u.id for u in rows]
+            g.unit_former = unit_history.former_names(ids)
+            g.unit_successors = unit_history.successors([u.id for u in rows if u.valid_to is not None])
         return count, rows
 
     def create_form(self, obj=None):

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import xlsxwriter
 
+from adminapp import unit_history
 from adminapp.formatting import format_date
 
 TITLE = "TỔNG HỢP TÓM TẮT SÁNG KIẾN"
@@ -28,12 +29,21 @@ BLANK = "….."
 FONT = "Times New Roman"
 
 
-def letter_line(dossier, unit) -> str:
+def record_date(dossier=None, programme=None):
+    """The date the table speaks of: the cover letter's date, else the programme's closing day. Units print
+    with the names they had then (a 2021 table keeps the 2021 names after a 2025 rename or merge)."""
+    if dossier is not None and dossier.letter_date:
+        return dossier.letter_date
+    programme = programme or (dossier.programme if dossier is not None else None)
+    return programme.submission_closes if programme is not None else None
+
+
+def letter_line(dossier, unit, as_of=None) -> str:
     """"(Kèm theo Tờ trình số … ngày … tháng … năm … của Ban Thường vụ …)", filled from the dossier."""
     number = (dossier.letter_number if dossier is not None else None) or BLANK
     day = dossier.letter_date if dossier is not None else None
     d, m, y = (f"{day.day:02d}", f"{day.month:02d}", str(day.year)) if day else (BLANK, BLANK, BLANK)
-    owner = unit.name if unit is not None else BLANK
+    owner = unit_history.name_at(unit.id, as_of, cache={}) if unit is not None else BLANK
     return f"(Kèm theo Tờ trình số {number} ngày {d} tháng {m} năm {y} của Ban Thường vụ {owner})"
 
 
@@ -41,9 +51,12 @@ def _money(value) -> str:
     return f"{int(value):,}".replace(",", ".") + " đồng"
 
 
-def row_values(index: int, ini) -> list:
-    unit = ini.unit
-    unit_name = unit.name if ini.level1_unit_id == ini.unit_id else f"{unit.name}, {ini.level1_unit.name}"
+def row_values(index: int, ini, as_of=None, cache: dict | None = None) -> list:
+    cache = {} if cache is None else cache
+    day = as_of or ini.programme.submission_closes
+    name = unit_history.name_at(ini.unit_id, day, cache=cache)
+    unit_name = name if ini.level1_unit_id == ini.unit_id else (
+        f"{name}, {unit_history.name_at(ini.level1_unit_id, day, cache=cache)}")
     person = "\n".join(p for p in (
         ini.author_name,
         f"Năm sinh: {ini.birth_year}",
@@ -60,8 +73,12 @@ def row_values(index: int, ini) -> list:
             ini.awards or ""]
 
 
-def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, signer: str | None = None) -> int:
-    """Write the summary table to `target` (path or binary file object). Returns the number of rows."""
+def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, signer: str | None = None,
+                  as_of=None) -> int:
+    """Write the summary table to `target` (path or binary file object). Returns the number of rows.
+    Unit names are those of `as_of` (default: record_date(dossier))."""
+    as_of = as_of or record_date(dossier)
+    names: dict = {}
     wb = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False})
     ws = wb.add_worksheet("Tổng hợp sáng kiến")
     base = {"font_name": FONT, "font_size": 12}
@@ -88,7 +105,7 @@ def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, sig
     ws.set_row(0, 24)
     ws.merge_range(0, 0, 0, last, TITLE, title_fmt)
     ws.set_row(1, 20)
-    ws.merge_range(1, 0, 1, last, letter_line(dossier, unit), line_fmt)
+    ws.merge_range(1, 0, 1, last, letter_line(dossier, unit, as_of), line_fmt)
     ws.set_row(3, 48)
     for c, h in enumerate(COLUMNS):
         ws.write_string(3, c, h, head_fmt)
@@ -97,7 +114,7 @@ def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, sig
     count = 0
     for count, ini in enumerate(initiatives, start=1):
         row += 1
-        for c, value in enumerate(row_values(count, ini)):
+        for c, value in enumerate(row_values(count, ini, as_of, names)):
             if c == 0:
                 ws.write_number(row, c, value, tt_fmt)
             else:
