@@ -45,8 +45,8 @@ from unidecode import unidecode
 from wtforms import DateField, HiddenField, ValidationError
 from wtforms.validators import NumberRange
 
-from adminapp import access, audit, field_rules, formatting, jobs, params, revisions, versioning
-from adminapp.exports import tabular
+from adminapp import access, audit, clock, field_rules, formatting, jobs, params, revisions, versioning
+from adminapp.exports import cells, tabular
 from adminapp.extensions import db
 from adminapp.text import like_pattern, raw_like_pattern
 from forms.i18n import TRANSLATIONS
@@ -665,6 +665,35 @@ class ScopedModelView(ModelView):
 
         return rows
 
+    # Kinds of exported columns (adminapp.exports.cells) where the column's type does not say it, e.g.
+    # {"benefit_value": "number"} for money with thousands separators. By default: a date column is a date
+    # cell, a date-time a date-time in Vietnam time, an integer a number without separators (years, scores),
+    # a string text (phones and codes keep their leading zeros), a formatted column by its value.
+    column_export_kinds: dict[str, str] = {}
+
+    def get_export_kinds(self, columns=None) -> list[str]:
+        columns = self.get_export_columns() if columns is None else columns
+        mapper = sa_inspect(self.model)
+        formatters = self.column_formatters_export or {}
+        kinds = []
+        for name, _ in columns:
+            if name in self.column_export_kinds:
+                kinds.append(self.column_export_kinds[name])
+            elif name in formatters:
+                kinds.append(cells.AUTO)
+            elif name in mapper.column_attrs:
+                kinds.append(cells.kind_of_type(mapper.column_attrs[name].columns[0].type))
+            elif name in mapper.relationships and not mapper.relationships[name].uselist:
+                kinds.append(cells.TEXT)
+            else:
+                kinds.append(cells.AUTO)
+        return kinds
+
+    def get_export_name(self, export_type: str = "csv") -> str:
+        """The list's name and the time of the export in Vietnam time (what the sheet's subtitle says)."""
+        stamp = formatting.to_local(clock.now()).strftime("%Y-%m-%d_%H-%M-%S")
+        return f"{self.name}_{stamp}.{export_type}"
+
     def get_export_value(self, model, name):
         value = super().get_export_value(model, name)
         if isinstance(value, (list, tuple, set)):
@@ -715,7 +744,7 @@ def _changed_fields(model) -> list[str]:
 
 EXPORT_MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": tabular.CSV_MIMETYPE,
 }
 
 
@@ -727,7 +756,8 @@ def write_export_file(view, export_type: str, headers, rows, path: str | None = 
     if export_type == "xlsx":
         tabular.write_xlsx(path, headers, rows, title=view.export_title or str(view.name),
                            subtitle=f"Đơn vị: {current_user.unit.name} – xuất ngày "
-                                    f"{formatting.format_datetime(datetime.utcnow())}")
+                                    f"{formatting.format_datetime(clock.now())}",
+                           kinds=view.get_export_kinds())
     else:
         with open(path, "w", encoding="utf-8", newline="") as fh:
             tabular.write_csv(fh, headers, rows)

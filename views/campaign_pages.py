@@ -285,15 +285,16 @@ class CampaignPages(BaseView):
             for n, r in enumerate(db.session.execute(stmt), start=1):
                 reg = r.Registration
                 yield [n, r.Unit.name, r.CampaignUnit.role.name if r.CampaignUnit else "",
-                       regsvc.status_label(reg.status), sizes.get(reg.id, 0), formatting.format_date(reg.sent_at),
+                       regsvc.status_label(reg.status), sizes.get(reg.id, 0), reg.sent_at,
                        reg.last_reason]
 
         name = f"dang-ky-phong-trao-{campaign.id}.{fmt}"
         if fmt == "xlsx":
             return send_temp_file(lambda p: tabular.write_xlsx(
                 p, headers, rows(), title="DANH SÁCH ĐĂNG KÝ THEO ĐƠN VỊ",
-                subtitle=f"Phong trào: {campaign.name} – {dict(TABS)[tab]}"), ".xlsx", XLSX, name)
-        return send_temp_file(lambda p: _write_csv(p, headers, rows()), ".csv", "text/csv; charset=utf-8", name)
+                subtitle=f"Phong trào: {campaign.name} – {dict(TABS)[tab]}",
+                kinds=["int", "text", "text", "text", "number", "date", "text"]), ".xlsx", XLSX, name)
+        return send_temp_file(lambda p: _write_csv(p, headers, rows()), ".csv", tabular.CSV_MIMETYPE, name)
 
     @expose("/<int:campaign_id>/consolidated/<fmt>")
     def consolidated(self, campaign_id, fmt):
@@ -311,7 +312,7 @@ class CampaignPages(BaseView):
         def _csv(p):
             with open(p, "w", encoding="utf-8", newline="") as fh:
                 reg_export.write_csv(fh, campaign, approved)
-        return send_temp_file(_csv, ".csv", "text/csv; charset=utf-8", name)
+        return send_temp_file(_csv, ".csv", tabular.CSV_MIMETYPE, name)
 
     # ----------------------------------------------------------------- one registration
 

@@ -132,6 +132,7 @@ class InitiativeView(ScopedModelView):
         BooleanEqualFilter(Initiative.dispute_open, "Đang tranh chấp quyền tác giả"),
     ]
     export_title = "DANH SÁCH SÁNG KIẾN"
+    column_export_kinds = {"benefit_value": "number"}  # money, with thousands separators
     export_from_columns = True
 
     def get_one(self, id):

@@ -16,6 +16,7 @@ TITLE = "DANH SÁCH TỔNG HỢP ĐĂNG KÝ"
 HEADERS = ["TT", "Đơn vị đăng ký", "Đối tượng", "Họ và tên / Tên tập thể", "Năm sinh", "Chức vụ",
            "Đơn vị công tác", "Trạng thái danh sách", "Ngày gửi"]
 WIDTHS = [6, 36, 12, 32, 10, 24, 32, 16, 12]
+KINDS = ["int", "text", "text", "text", "int", "text", "text", "text", "date"]
 
 
 def consolidated_rows(campaign, approved_only: bool = False):
@@ -32,9 +33,8 @@ def consolidated_rows(campaign, approved_only: bool = False):
     else:
         stmt = stmt.where(Registration.status != "not_sent")  # only lists that were sent up
     for n, row in enumerate(db.session.execute(stmt.execution_options(yield_per=500)), start=1):
-        yield [n, row.name, labels.PARTICIPANT_KINDS.get(row.kind, row.kind), row.full_name, row.birth_year,
-               row.position, row.unit_name, labels.REGISTRATION_STATUSES.get(row.status, row.status),
-               formatting.format_date(row.sent_at)]
+        yield (n, row.name, labels.PARTICIPANT_KINDS.get(row.kind, row.kind), row.full_name, row.birth_year,
+               row.position, row.unit_name, labels.REGISTRATION_STATUSES.get(row.status, row.status), row.sent_at)
 
 
 def subtitle(campaign, approved_only: bool) -> str:
@@ -46,7 +46,7 @@ def subtitle(campaign, approved_only: bool) -> str:
 def write_xlsx(path, campaign, approved_only: bool = False) -> int:
     return tabular.write_xlsx(path, HEADERS, consolidated_rows(campaign, approved_only), title=TITLE,
                               subtitle=subtitle(campaign, approved_only), sheet_name="Tổng hợp đăng ký",
-                              widths=WIDTHS)
+                              widths=WIDTHS, kinds=KINDS)
 
 
 def write_csv(fh, campaign, approved_only: bool = False) -> int:
