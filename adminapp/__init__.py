@@ -5,8 +5,9 @@ import itertools
 import os
 import secrets
 
-from flask import Flask, abort, g, redirect, render_template, request, url_for
+from flask import Flask, Request, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.utils import cached_property
 
 from adminapp import audit, formatting, labels, params, unit_history  # noqa: F401 - unit_history: version events
 from adminapp.config import DEV_SECRET_KEY, config_class, default_sqlite_uri, shared_state_warning
@@ -23,8 +24,29 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+class NfcRequest(Request):
+    """Form fields and query parameters in NFC (adminapp.text.nfc), for every reader: WTForms, Flask-Admin,
+    and views that read request.form directly (reasons, opinions, notes). Passwords are left as typed."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form:
+            from adminapp.text import nfc_multidict
+
+            self.__dict__["form"] = nfc_multidict(form, type(form))
+
+    @cached_property
+    def args(self):
+        from adminapp.text import nfc_multidict
+
+        raw = super().args
+        return nfc_multidict(raw, type(raw)) if raw else raw
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(BASE_DIR, "instance"))
+    app.request_class = NfcRequest
     app.url_map.converters["int"] = params.IdConverter  # <int:id> beyond an INTEGER column is 404, not 500
     cfg_name = (config or {}).get("APP_ENV") or os.environ.get("APP_ENV")
     app.config.from_object(config_class(cfg_name))

@@ -1,14 +1,10 @@
 """Login and password forms."""
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from forms.i18n import VietnameseMeta
+from forms.base import VnForm
 
-
-class VnForm(FlaskForm):
-    class Meta(VietnameseMeta):
-        pass
+__all__ = ["ChangePasswordForm", "LoginForm", "VnForm"]
 
 
 class LoginForm(VnForm):

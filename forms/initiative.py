@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from adminapp import labels
+from forms.base import VnForm
 from forms.fields import VnDateField
-from forms.i18n import VietnameseMeta
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
@@ -35,11 +34,6 @@ def parse_vn_date(raw: str | None) -> date | None:
 def parse_money(raw: str | None) -> str:
     """"150.000.000 đ" -> "150000000" (validation of the number is the service's)."""
     return re.sub(r"[\s.,_đĐ]|VND|vnd", "", raw or "")
-
-
-class VnForm(FlaskForm):
-    class Meta(VietnameseMeta):
-        pass
 
 
 class PublicInitiativeForm(VnForm):

@@ -50,6 +50,7 @@ from adminapp.exports import cells, tabular
 from adminapp.extensions import db
 from adminapp.text import like_pattern, raw_like_pattern
 from forms.i18n import TRANSLATIONS
+from forms.unicode import NfcMeta
 from models import AuditEvent
 
 VERSION_FIELD = "version_token"
@@ -58,9 +59,10 @@ log = logging.getLogger(__name__)
 
 
 class AdminForm(BaseForm):
-    """Flask-Admin forms with Flask-WTF's CSRF token (the one CSRFProtect checks) and Vietnamese messages."""
+    """Flask-Admin forms with Flask-WTF's CSRF token (the one CSRFProtect checks), Vietnamese messages and
+    text in NFC (forms.unicode)."""
 
-    class Meta:
+    class Meta(NfcMeta):
         csrf = True
         csrf_class = _FlaskFormCSRF
         csrf_field_name = "csrf_token"

@@ -14,7 +14,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
 
 from adminapp import labels
-from adminapp.text import fold
+from adminapp.text import fold, nfc
 from adminapp.workflow.registrations import ParticipantData, validate_participant
 
 NOT_XLSX = "Tệp không phải bảng tính Excel (.xlsx) hợp lệ. Hãy dùng tệp mẫu tải từ trang này."
@@ -46,7 +46,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return nfc(str(value)).strip()
 
 
 class BadCell:

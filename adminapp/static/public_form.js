@@ -10,18 +10,23 @@
       .replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase().replace(/\s+/g, " ").trim();
   }
 
-  // Character counter that stops at the limit (maxlength) and says so.
+  // Character counter that stops at the limit and says so. It counts letters as the user sees them (NFC
+  // code points, as the server does): the browser's maxlength counted decomposed Vietnamese ("Unicode tổ
+  // hợp") two or three times per letter, so it is removed here.
   var area = document.querySelector("textarea[data-limit]");
   var counter = document.getElementById("description-counter");
   if (area && counter) {
     var limit = parseInt(area.getAttribute("data-limit"), 10);
+    area.removeAttribute("maxlength");
     var update = function () {
       var value = area.value.replace(/\r\n/g, "\n");
-      if (value.length > limit) { area.value = value.slice(0, limit); value = area.value; }
-      counter.textContent = "Đã nhập " + value.length + "/" + limit + " ký tự" +
-        (value.length >= limit ? " – đã đạt giới hạn" : " (còn " + (limit - value.length) + ")");
-      counter.classList.toggle("counter-full", value.length >= limit);
-      counter.classList.toggle("text-muted", value.length < limit);
+      var letters = Array.from(value.normalize ? value.normalize("NFC") : value);
+      if (letters.length > limit) { letters = letters.slice(0, limit); area.value = letters.join(""); }
+      var count = letters.length;
+      counter.textContent = "Đã nhập " + count + "/" + limit + " ký tự" +
+        (count >= limit ? " – đã đạt giới hạn" : " (còn " + (limit - count) + ")");
+      counter.classList.toggle("counter-full", count >= limit);
+      counter.classList.toggle("text-muted", count < limit);
     };
     area.addEventListener("input", update);
     update();

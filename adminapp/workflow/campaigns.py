@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from adminapp import access, audit, field_rules, labels, uploads, versioning
 from adminapp.extensions import db
+from adminapp.text import nfc
 from models import (
     Campaign,
     CampaignAttachment,
@@ -95,7 +96,7 @@ def candidate_units(owner: Unit) -> list[Unit]:
 def validate_fields(values: dict) -> list[str]:
     """Vietnamese messages for every problem of the campaign's own fields (empty list: valid)."""
     errors: list[str] = []
-    name = (values.get("name") or "").strip()
+    name = nfc(values.get("name") or "").strip()
     if not name:
         errors.append("Tên phong trào không được để trống.")
     elif len(name) > 500:
@@ -126,8 +127,8 @@ def validate_fields(values: dict) -> list[str]:
 
 def _check_values(values: dict) -> dict:
     clean = {k: values.get(k) for k in EDITABLE_FIELDS}
-    clean["name"] = (clean.get("name") or "").strip()
-    clean["description"] = (clean.get("description") or "").strip() or None
+    clean["name"] = nfc(clean.get("name") or "").strip()
+    clean["description"] = nfc(clean.get("description") or "").strip() or None
     clean["for_individuals"] = bool(clean.get("for_individuals"))
     clean["for_collectives"] = bool(clean.get("for_collectives"))
     errors = validate_fields(clean)
@@ -388,7 +389,7 @@ def add_link(*, actor: User, campaign: Campaign, url: str | None, title: str | N
     if campaign.status == "archived":
         raise CampaignError("Phong trào đã kết thúc, không thêm được liên kết.")
     url = validate_url(url)
-    link = CampaignLink(campaign=campaign, url=url, title=(title or "").strip()[:255] or None)
+    link = CampaignLink(campaign=campaign, url=url, title=nfc(title or "").strip()[:255] or None)
     db.session.add(link)
     versioning.touch(campaign)
     db.session.flush()

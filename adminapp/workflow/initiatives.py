@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from adminapp import access, audit, clock, labels, params
 from adminapp import phone as phone_mod
 from adminapp.extensions import db
-from adminapp.text import fold
+from adminapp.text import fold, nfc
 from adminapp.workflow import programmes
 from models import Initiative, Programme, Unit, User
 
@@ -110,7 +110,7 @@ class TransitionConflict(InitiativeError):
 def _clean(value) -> str:
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = nfc(str(value)).replace("\r", "\n")
     return _CONTROL.sub("", text).strip()
 
 

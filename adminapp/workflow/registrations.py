@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from adminapp import access, audit, labels, revisions, versioning
 from adminapp.extensions import db
+from adminapp.text import nfc
 from adminapp.workflow.campaigns import BulkResult, CampaignError
 from models import Campaign, Participant, Registration, User, utcnow
 
@@ -86,7 +87,7 @@ def _move(user: User, reg: Registration, action: str, reason: str) -> tuple[str,
 def _clean_reason(action: str, reason: str | None) -> str:
     if action not in ACTIONS:
         raise TransitionError("Thao tác không hợp lệ.")
-    reason = (reason or "").strip()
+    reason = nfc(reason or "").strip()
     if action in REASON_REQUIRED and not reason:
         raise TransitionError(f"Vui lòng nhập lý do {labels.REGISTRATION_ACTIONS[action].lower()}.")
     if len(reason) > MAX_REASON:
@@ -220,6 +221,9 @@ class ParticipantData:
     birth_year: int | None = None
     position: str | None = None
     unit_name: str | None = None
+
+    def __post_init__(self):
+        self.full_name, self.position, self.unit_name = nfc(self.full_name), nfc(self.position), nfc(self.unit_name)
 
 
 def validate_participant(data: ParticipantData, campaign, today: date | None = None) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import unicodedata
 from datetime import date
 
 import pytest
@@ -53,9 +54,20 @@ def test_public_form_in_browser(live_url, page):
     sync_api.expect(options.nth(1)).to_have_text("Công đoàn cơ sở Công ty Điện lực Hoàn Kiếm")
     sync_api.expect(options).to_have_count(2)
     page.select_option("#unit_id", index=1)
+    # decomposed Vietnamese (Unikey "Unicode tổ hợp"): counted and cut by letters, not code points
+    page.fill("#description", unicodedata.normalize("NFD", "ệ") * 999)
+    assert "999/1000" in page.inner_text("#description-counter")
+    page.fill("#description", unicodedata.normalize("NFD", "ệ") * 1005)
+    assert page.input_value("#description") == "ệ" * 1000
     page.fill("#description", "ư" * 1005)
     assert len(page.input_value("#description")) == 1000
     assert "1000/1000" in page.inner_text("#description-counter")
+    # a limited one-line field: the letter count, not the browser's maxlength
+    assert page.get_attribute("#title", "maxlength") is None
+    page.fill("#title", unicodedata.normalize("NFD", "ệ") * 300)
+    assert page.eval_on_selector("#title", "e => e.validity.valid")
+    page.fill("#title", "ệ" * 301)
+    assert "301" in page.eval_on_selector("#title", "e => e.validationMessage")
     page.fill("#author_name", "Nguyễn Văn An")
     page.fill("#birth_year", "1985")
     page.fill("#phone", "0912 345 678")
