@@ -344,6 +344,8 @@ class Campaign(SearchableMixin, db.Model):
     description = db.Column(db.Text)
     registration_deadline = db.Column(db.Date, index=True)
     dossier_deadline = db.Column(db.Date, index=True)
+    # after the registration deadline: "refuse" (a list is no longer sent) or "late" (sent, marked Nộp muộn)
+    registration_deadline_policy = db.Column(db.String(16), nullable=False, default="late", server_default="late")
     for_individuals = db.Column(db.Boolean, nullable=False, default=True)
     for_collectives = db.Column(db.Boolean, nullable=False, default=False)
     status = db.Column(db.String(16), nullable=False, default="draft", index=True)  # draft | launched | archived
@@ -451,6 +453,8 @@ class Registration(db.Model):
     last_reason = db.Column(db.Text)
     # True after Hủy phê duyệt: the list is pending again and its unit may correct it.
     reopened = db.Column(db.Boolean, nullable=False, default=False)
+    # sent after the unit's registration deadline (Nộp muộn); kept as it was when sent
+    late = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false(), index=True)
     read_at = db.Column(db.DateTime)  # first opened by the receiving unit (unread marker)
     sent_at = db.Column(db.DateTime)
     reviewed_at = db.Column(db.DateTime)
@@ -523,6 +527,8 @@ class Programme(SearchableMixin, db.Model):
     application_from = db.Column(db.Date, nullable=False)
     application_to = db.Column(db.Date, nullable=False)
     dossier_deadline = db.Column(db.Date)
+    # after the dossier deadline: "refuse" (not sent any more) or "late" (sent, marked Nộp muộn)
+    dossier_deadline_policy = db.Column(db.String(16), nullable=False, default="refuse", server_default="refuse")
     fields = db.Column(db.JSON, nullable=False, default=list)
     description_limit = db.Column(db.Integer, nullable=False, default=1000)
     default_quota = db.Column(db.Integer, nullable=False, default=4)
@@ -651,6 +657,7 @@ class Dossier(db.Model):
     file_data = db.Column(db.LargeBinary)
     sent_at = db.Column(db.DateTime)
     sent_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    late = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false(), index=True)  # Nộp muộn
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     version = db.Column(db.Integer, nullable=False, default=1)
 
@@ -660,6 +667,35 @@ class Dossier(db.Model):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (db.UniqueConstraint("programme_id", "unit_id", name="uq_initiative_dossier_programme_unit"),)
 
+
+# --------------------------------------------------------------------------- deadlines (issue 15)
+
+
+class DeadlineExtension(db.Model):
+    """An extension of a deadline (gia hạn) by the launching unit: for every unit (unit_id NULL) or one unit.
+    Append-only rows: the deadline a unit has is the latest of the original date and its extensions
+    (adminapp/workflow/deadlines.py)."""
+
+    __tablename__ = "deadline_extension"
+
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id", ondelete="RESTRICT"), index=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id", ondelete="RESTRICT"), index=True)
+    kind = db.Column(db.String(16), nullable=False)  # registration | dossier
+    unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), index=True)  # NULL: every unit
+    owner_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False)
+    previous_date = db.Column(db.Date)
+    new_date = db.Column(db.Date, nullable=False)
+    reason = db.Column(db.Text, nullable=False)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    unit = db.relationship("Unit", foreign_keys=[unit_id])
+    created_by = db.relationship("User")
+
+    __table_args__ = (
+        db.CheckConstraint("(campaign_id IS NULL) <> (programme_id IS NULL)", name="one_target"),
+    )
 
 
 # --------------------------------------------------------------------------- background jobs (issue 7)

@@ -411,3 +411,21 @@ register_scope(
     lambda user, job: job.user_id == user.id,
     private=True,
 )
+
+
+# --------------------------------------------------------------------------- deadline extensions (issue 15)
+# An extension is seen (in its history) by the launching side: the owner unit's subtree.
+
+from models import DeadlineExtension  # noqa: E402
+
+register_scope(
+    DeadlineExtension,
+    lambda user: DeadlineExtension.owner_unit_id.in_(subtree_unit_ids(user)),
+    lambda user, ext: is_global(user) or unit_in_subtree(user, db_unit(ext.owner_unit_id)),
+)
+
+
+def db_unit(unit_id: int | None) -> Unit | None:
+    from adminapp.extensions import db
+
+    return db.session.get(Unit, unit_id) if unit_id is not None else None

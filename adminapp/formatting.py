@@ -32,3 +32,14 @@ def format_vnd(value: int | float | None) -> str:
     if value is None:
         return ""
     return f"{int(round(value)):,}".replace(",", ".") + " đ"
+
+
+def parse_vn_date(value: str | None) -> date | None:
+    """dd/mm/yyyy (or ISO yyyy-mm-dd) typed by a user; None when empty or not a date."""
+    text = (value or "").strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None

@@ -213,3 +213,12 @@ def audit_states() -> dict[str, str]:
 
 
 DOSSIER_STATES = {"draft": "Đang lập", "sent": "Đã gửi"}
+
+# deadlines as rules (issue 15)
+DEADLINE_POLICIES = {
+    "late": "Vẫn nhận sau hạn, đánh dấu “Nộp muộn”",
+    "refuse": "Không nhận sau hạn",
+}
+LATE_CHOICES = {"1": "Nộp muộn", "0": "Đúng hạn"}
+AUDIT_ACTIONS.update({"deadline.extend": "Gia hạn"})
+OBJECT_TYPES.update({"deadline_extension": "Gia hạn"})

@@ -17,6 +17,7 @@ from models import (
     CampaignAttachment,
     CampaignLink,
     CampaignUnit,
+    DeadlineExtension,
     Dossier,
     Participant,
     Programme,
@@ -45,7 +46,8 @@ def _grouped(session, stmt, key_index=0):
 # --------------------------------------------------------------------------- campaign
 
 CAMPAIGN_KEYS = ("name", "launch_level", "kind", "start_date", "end_date", "description", "registration_deadline",
-                 "dossier_deadline", "for_individuals", "for_collectives", "status", "owner_unit_id", "version")
+                 "dossier_deadline", "for_individuals", "for_collectives", "status", "owner_unit_id", "version",
+                 "registration_deadline_policy")
 
 
 def campaign_snapshots(session, ids):
@@ -113,6 +115,7 @@ register(Spec(
             "kind": ("Loại phong trào", "map:campaign_kind"), "start_date": ("Ngày bắt đầu", "date"),
             "end_date": ("Ngày kết thúc", "date"), "description": ("Diễn giải", "text"),
             "registration_deadline": ("Hạn đăng ký", "date"), "dossier_deadline": ("Hạn nộp hồ sơ", "date"),
+            "registration_deadline_policy": ("Danh sách gửi sau hạn đăng ký", "map:deadline_policy"),
             "for_individuals": ("Cá nhân tham gia", "bool"), "for_collectives": ("Tập thể tham gia", "bool"),
             "status": ("Trạng thái", "map:campaign_status"), "owner_unit_id": ("Đơn vị phát động", "ref:unit"),
             "units": ("Đơn vị tham gia (vai trò)", "rows:campaign_units"),
@@ -125,7 +128,7 @@ register(Spec(
 
 # --------------------------------------------------------------------------- participant list
 
-REGISTRATION_KEYS = ("campaign_id", "unit_id", "status", "last_reason", "reopened", "version")
+REGISTRATION_KEYS = ("campaign_id", "unit_id", "status", "last_reason", "reopened", "late", "version")
 PARTICIPANT_COLS = ("kind", "full_name", "birth_year", "position", "unit_name")
 
 
@@ -153,7 +156,7 @@ def restore_registration(actor, reg, snap, expected_version):
 register(Spec(
     Registration, "registration", "Danh sách đăng ký", registration_snapshots,
     fields={"status": ("Trạng thái", "map:registration_status"), "last_reason": ("Lý do", "text"),
-            "reopened": ("Được sửa lại sau hủy phê duyệt", "bool"), "unit_id": ("Đơn vị", "ref:unit"),
+            "reopened": ("Được sửa lại sau hủy phê duyệt", "bool"), "late": ("Nộp muộn", "bool"), "unit_id": ("Đơn vị", "ref:unit"),
             "campaign_id": ("Phong trào", "ref:campaign"),
             "participants": ("Thành viên tham gia", "rows:participants")},
     unit_of=lambda s: s.get("unit_id"), restore=restore_registration, children={Participant: "registration_id"},
@@ -282,7 +285,7 @@ register(Spec(
 
 PROGRAMME_KEYS = ("name", "slug", "description", "submission_opens", "submission_closes", "application_from",
                   "application_to", "dossier_deadline", "fields", "description_limit", "default_quota", "status",
-                  "owner_unit_id", "version")
+                  "owner_unit_id", "version", "dossier_deadline_policy")
 
 
 def restore_programme(actor, programme, snap, expected_version):
@@ -297,6 +300,8 @@ def restore_programme(actor, programme, snap, expected_version):
         if key in ("slug", "owner_unit_id", "version"):
             continue  # the QR code's address and the owner never change
         value = snap.get(key)
+        if key == "dossier_deadline_policy" and value is None:
+            continue  # a revision older than the policy
         setattr(programme, key, _date(value) if key in ("submission_opens", "submission_closes", "application_from",
                                                        "application_to", "dossier_deadline") else value)
     service.validate_settings(programme)
@@ -310,6 +315,7 @@ register(Spec(
             "description": ("Mô tả", "text"), "submission_opens": ("Mở nhận từ", "date"),
             "submission_closes": ("Nhận đến hết ngày", "date"), "application_from": ("Áp dụng từ", "date"),
             "application_to": ("Áp dụng đến", "date"), "dossier_deadline": ("Hạn nộp hồ sơ", "date"),
+            "dossier_deadline_policy": ("Hồ sơ gửi sau hạn", "map:deadline_policy"),
             "fields": ("Lĩnh vực", "text"), "description_limit": ("Giới hạn mô tả (ký tự)", "text"),
             "default_quota": ("Chỉ tiêu mặc định", "text"), "status": ("Trạng thái", "map:programme_status"),
             "owner_unit_id": ("Đơn vị phát động", "ref:unit")},
@@ -343,7 +349,7 @@ register(Spec(
 ))
 
 DOSSIER_KEYS = ("programme_id", "unit_id", "letter_number", "letter_date", "signer", "file_name", "file_data",
-                "sent_at", "version")
+                "sent_at", "late", "version")
 
 
 def restore_dossier(actor, dossier, snap, expected_version):
@@ -361,9 +367,25 @@ register(Spec(
     fields={"programme_id": ("Chương trình", "ref:programme"), "unit_id": ("Đơn vị", "ref:unit"),
             "letter_number": ("Số Tờ trình", "text"), "letter_date": ("Ngày Tờ trình", "date"),
             "signer": ("Người ký", "text"), "file_name": ("Tên tệp Tờ trình", "text"),
-            "file_data": ("Tệp Tờ trình", "file"), "sent_at": ("Đã gửi lúc", "datetime")},
+            "file_data": ("Tệp Tờ trình", "file"), "sent_at": ("Đã gửi lúc", "datetime"),
+            "late": ("Nộp muộn", "bool")},
     unit_of=lambda s: s.get("unit_id"), restore=restore_dossier,
     can_restore=lambda user, d: access.can_manage_dossier(user, d.unit) and d.sent_at is None,
+))
+
+
+# --------------------------------------------------------------------------- deadline extensions (issue 15)
+
+EXTENSION_KEYS = ("campaign_id", "programme_id", "kind", "unit_id", "owner_unit_id", "previous_date", "new_date",
+                  "reason")
+
+register(Spec(
+    DeadlineExtension, "deadline_extension", "Gia hạn",
+    lambda session, ids: _columns(session, DeadlineExtension, ids, EXTENSION_KEYS),
+    fields={"campaign_id": ("Phong trào", "ref:campaign"), "programme_id": ("Chương trình", "ref:programme"),
+            "kind": ("Hạn", "map:deadline_kind"), "unit_id": ("Đơn vị được gia hạn (trống: mọi đơn vị)", "ref:unit"),
+            "previous_date": ("Hạn trước", "date"), "new_date": ("Hạn mới", "date"), "reason": ("Lý do", "text")},
+    unit_of=lambda s: s.get("owner_unit_id"),
 ))
 
 
@@ -374,6 +396,8 @@ MAPS = {
     "map:campaign_status": labels.CAMPAIGN_STATUSES, "map:registration_status": labels.REGISTRATION_STATUSES,
     "map:level": {k: v for k, v in labels.LEVELS.items()}, "map:unit_kind": labels.UNIT_KINDS,
     "map:programme_status": labels.PROGRAMME_STATUSES, "map:permission": access.PERMISSIONS,
+    "map:deadline_policy": labels.DEADLINE_POLICIES,
+    "map:deadline_kind": {"registration": "Hạn đăng ký", "dossier": "Hạn nộp hồ sơ"},
 }
 REFS = {"ref:unit": Unit, "ref:role": Role, "ref:campaign": Campaign, "ref:programme": Programme}
 

@@ -24,6 +24,8 @@ class CampaignForm(VnForm):
     description = TextAreaField("Diễn giải", validators=[Optional(), Length(max=20000)], render_kw={"rows": 4})
     registration_deadline = VnDateField("Hạn đăng ký", validators=[Optional()])
     dossier_deadline = VnDateField("Hạn nộp hồ sơ", validators=[Optional()])
+    registration_deadline_policy = SelectField("Danh sách gửi sau hạn đăng ký",
+                                               choices=_choices(labels.DEADLINE_POLICIES), default="late")
     for_individuals = BooleanField("Cá nhân")
     for_collectives = BooleanField("Tập thể")
     links = TextAreaField("Thêm liên kết (mỗi dòng một địa chỉ http:// hoặc https://)",
@@ -35,7 +37,7 @@ class CampaignForm(VnForm):
     def values(self) -> dict:
         return {k: getattr(self, k).data for k in (
             "name", "launch_level", "kind", "start_date", "end_date", "description", "registration_deadline",
-            "dossier_deadline", "for_individuals", "for_collectives")}
+            "dossier_deadline", "for_individuals", "for_collectives", "registration_deadline_policy")}
 
 
 class ParticipantForm(VnForm):

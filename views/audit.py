@@ -26,11 +26,34 @@ def _state(value) -> str:
     return labels.audit_states().get(value, value or "")
 
 
+def _late(model) -> str:
+    """"Nộp muộn" for a list or dossier sent after its deadline (the event's details say it)."""
+    return (model.details or {}).get("late") or "" if isinstance(model.details, dict) else ""
+
+
 def _states(view, context, model, name):  # noqa: ARG001
-    """"Chờ duyệt → Đã duyệt" (one column, as people say it)."""
+    """"Chờ duyệt → Đã duyệt" (one column, as people say it); "· Nộp muộn" for a late send."""
     if not model.from_state and not model.to_state:
         return ""
-    return f"{_state(model.from_state) or '—'} → {_state(model.to_state) or '—'}"
+    late = _late(model)
+    return f"{_state(model.from_state) or '—'} → {_state(model.to_state) or '—'}" + (f" · {late}" if late else "")
+
+
+class LateFilter(BaseSQLAFilter):
+    """Sends after their deadline (Nộp muộn) or on time."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=[("1", "Nộp muộn"), ("0", "Đúng hạn")])
+
+    def apply(self, query, value, alias=None):  # noqa: ARG002
+        late = AuditEvent.details["late"].as_string()
+        if value == "1":
+            return query.filter(late == "Nộp muộn")
+        return query.filter(AuditEvent.action.in_(("registration.send", "dossier.send")),
+                            (late.is_(None)) | (late != "Nộp muộn"))
+
+    def operation(self):
+        return "là"
 
 
 def _record(view, context, model, name):  # noqa: ARG001
@@ -64,12 +87,12 @@ class AuditView(ScopedModelView):
     column_details_list = ["created_at", "actor", "actor_unit", "action", "record", "from_state", "to_state",
                            "reason", "ip", "details"]
     column_export_list = ["created_at", "actor", "actor_unit", "action", "object_type", "object_id", "from_state",
-                          "to_state", "reason", "ip"]
+                          "to_state", "late", "reason", "ip"]
     column_labels = {
         "created_at": "Thời gian", "actor": "Người thực hiện", "actor_unit": "Đơn vị", "action": "Thao tác",
         "object_type": "Đối tượng", "object_id": "Mã bản ghi", "from_state": "Trạng thái trước",
         "to_state": "Trạng thái sau", "reason": "Lý do", "ip": "Địa chỉ IP", "details": "Chi tiết",
-        "record": "Bản ghi", "states": "Trạng thái",
+        "record": "Bản ghi", "states": "Trạng thái", "late": "Nộp muộn",
     }
     column_formatters = {
         "action": lambda v, c, m, n: labels.AUDIT_ACTIONS.get(m.action, m.action),
@@ -79,6 +102,7 @@ class AuditView(ScopedModelView):
         "record": _record,
         "states": _states,
         "actor_unit": _actor_unit,
+        "late": lambda v, c, m, n: _late(m),
     }
     column_formatters_detail = column_formatters
     column_formatters_export = {**{k: f for k, f in column_formatters.items() if k not in ("record", "states")},
@@ -93,5 +117,6 @@ class AuditView(ScopedModelView):
         FilterEqual(AuditEvent.object_type, "Loại bản ghi", options=list(labels.OBJECT_TYPES.items())),
         FilterEqual(AuditEvent.object_id, "Mã bản ghi"),
         DateBetweenFilter(AuditEvent.created_at, "Thời gian"),
+        LateFilter(AuditEvent.details, "Hạn gửi"),
     ]
     export_title = "NHẬT KÝ THAO TÁC"

@@ -22,6 +22,7 @@ from adminapp.extensions import db
 from adminapp.imports import participants as importer
 from adminapp.text import like_pattern
 from adminapp.workflow import campaigns as svc
+from adminapp.workflow import deadlines
 from adminapp.workflow import registrations as regsvc
 from forms.campaigns import ImportForm, LinkForm, ParticipantForm
 from models import Campaign, CampaignAttachment, CampaignLink, CampaignUnit, Participant, Registration, Unit
@@ -31,7 +32,9 @@ REVIEW_PAGE_SIZE = 100
 REVIEW_PAGE_SIZES = (50, 100, 200, 500)  # 500 at once: a national campaign's pending lists, approved in bulk
 TABS = [("all", "Tổng hợp"), ("not_sent", "Chưa gửi"), ("pending", "Chờ duyệt"), ("rejected", "Từ chối"),
         ("approved", "Đã duyệt")]
-SERVICE_ERRORS = (svc.CampaignError, access.PermissionDenied, StaleDataError, IntegrityError)
+SERVICE_ERRORS = (svc.CampaignError, deadlines.DeadlineError, access.PermissionDenied, StaleDataError,
+                  IntegrityError)
+LATE_FILTERS = {"1": "Nộp muộn", "0": "Đúng hạn"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -84,6 +87,9 @@ class CampaignPages(BaseView):
         campaign = self._campaign(campaign_id)
         if svc.mark_opened(user=current_user, campaign=campaign):
             db.session.commit()
+        return self._render_detail(campaign)
+
+    def _render_detail(self, campaign: Campaign, status: int = 200):
         my_reg = svc.own_registration(current_user, campaign)
         can_manage = access.can_manage_campaign(current_user, campaign)
         counts = {}
@@ -95,9 +101,33 @@ class CampaignPages(BaseView):
                            owner_side=self._owner_side(campaign), counts=counts, roles=svc.active_roles(),
                            units=svc.candidate_units(campaign.owner_unit) if can_manage else [],
                            link_form=LinkForm(), fmt=formatting,
-                           hidden=field_rules.hidden_fields(current_user, "campaign"))
+                           hidden=field_rules.hidden_fields(current_user, "campaign"),
+                           deadline=_deadline_view(campaign, my_reg))
         db.session.commit()
-        return html
+        return html, status
+
+    @expose("/<int:campaign_id>/extend", methods=("POST",))
+    def extend_deadline(self, campaign_id):
+        """Gia hạn đăng ký: for every unit or one participating unit, with a reason (the launching unit)."""
+        campaign = self._campaign(campaign_id)
+        unit = None
+        unit_id = params.parse_id(request.form.get("unit_id"))
+        try:
+            if unit_id:
+                unit = db.session.get(Unit, unit_id)
+                if unit is None or not any(cu.unit_id == unit.id for cu in campaign.units):
+                    raise deadlines.DeadlineError("Đơn vị này không tham gia phong trào nên không gia hạn riêng "
+                                                  "được.")
+            new_date = formatting.parse_vn_date(request.form.get("new_date"))
+            result = deadlines.extend(current_user, campaign, new_date=new_date, unit=unit,
+                                      reason=request.form.get("reason"))
+            db.session.commit()
+            flash(result.message(), "success")
+        except SERVICE_ERRORS as exc:
+            _fail(exc)
+            return self._render_detail(self._campaign(campaign_id), 403 if isinstance(
+                exc, access.PermissionDenied) else 400)
+        return redirect(url_for("campaign.detail", campaign_id=campaign.id))
 
     def _manage(self, campaign_id: int, fn, success: str, target: str = "detail"):
         campaign = self._campaign(campaign_id)
@@ -198,7 +228,7 @@ class CampaignPages(BaseView):
 
     # ----------------------------------------------------------------- review page
 
-    def _registration_query(self, campaign: Campaign, tab: str, q: str, role_id: int | None):
+    def _registration_query(self, campaign: Campaign, tab: str, q: str, role_id: int | None, late: str = ""):
         stmt = (access.scope(current_user, Registration, select(Registration, CampaignUnit, Unit))
                 .join(Unit, Registration.unit_id == Unit.id)
                 .join(CampaignUnit, (CampaignUnit.campaign_id == Registration.campaign_id)
@@ -210,12 +240,15 @@ class CampaignPages(BaseView):
             stmt = stmt.where(Unit.search_text.like(like_pattern(term), escape="\\"))
         if role_id:
             stmt = stmt.where(CampaignUnit.role_id == role_id)
+        if late in LATE_FILTERS:
+            stmt = stmt.where(Registration.late.is_(late == "1"))
         return stmt.options(joinedload(CampaignUnit.role)).order_by(Unit.path, Registration.id)
 
     def _review_args(self):
         tab = request.args.get("tab", "all")
+        late = request.args.get("late", "")
         return (tab if tab in dict(TABS) else "all"), request.args.get("q", "").strip(), \
-            request.args.get("role", type=params.arg_id)
+            request.args.get("role", type=params.arg_id), (late if late in LATE_FILTERS else "")
 
     @expose("/<int:campaign_id>/registrations")
     def registrations(self, campaign_id):
@@ -223,15 +256,15 @@ class CampaignPages(BaseView):
         if campaign.status == "draft":
             flash("Phong trào chưa phát động nên chưa có danh sách đăng ký.", "warning")
             return redirect(url_for("campaign.detail", campaign_id=campaign_id))
-        tab, q, role_id = self._review_args()
+        tab, q, role_id, late = self._review_args()
         base = access.scope(current_user, Registration, select(Registration.status, func.count())
                             .where(Registration.campaign_id == campaign.id).group_by(Registration.status))
         counts = dict(db.session.execute(base).all())
         counts["all"] = sum(counts.values())
         page_size = params.clamp(request.args.get("page_size"), REVIEW_PAGE_SIZE, 1, max(REVIEW_PAGE_SIZES))
         page_size = page_size if page_size in REVIEW_PAGE_SIZES else REVIEW_PAGE_SIZE
-        stmt = self._registration_query(campaign, tab, q, role_id)
-        total = (counts.get(tab, 0) if not q and not role_id else
+        stmt = self._registration_query(campaign, tab, q, role_id, late)
+        total = (counts.get(tab, 0) if not q and not role_id and not late else
                  db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
         pages = max(1, -(-total // page_size))
         page = params.clamp(request.args.get("page"), 0, 0, pages - 1)
@@ -241,11 +274,14 @@ class CampaignPages(BaseView):
             select(Participant.registration_id, func.count()).where(Participant.registration_id.in_(ids))
             .group_by(Participant.registration_id)).all()) if ids else {}
         return self.render("campaigns/registrations.html", campaign=campaign, tabs=TABS, tab=tab, q=q,
-                           role_id=role_id, counts=counts, rows=rows, sizes=sizes, roles=svc.active_roles(),
+                           role_id=role_id, late=late, late_filters=LATE_FILTERS, counts=counts, rows=rows, sizes=sizes, roles=svc.active_roles(),
                            can_review=any(access.can_review_registration(current_user, r.Registration)
                                           for r in rows),
                            page=page, pages=pages, total=total, page_size=page_size, page_sizes=REVIEW_PAGE_SIZES,
-                           fmt=formatting)
+                           fmt=formatting, late_count=db.session.execute(access.scope(
+                               current_user, Registration, select(func.count()).select_from(Registration)
+                               .where(Registration.campaign_id == campaign.id, Registration.late.is_(True)))
+                           ).scalar_one())
 
     @expose("/<int:campaign_id>/registrations/action", methods=("POST",))
     def registrations_action(self, campaign_id):
@@ -274,9 +310,9 @@ class CampaignPages(BaseView):
         campaign = self._campaign(campaign_id)
         if fmt not in ("xlsx", "csv") or not access.has_permission(current_user, "export"):
             abort(404)
-        tab, q, role_id = self._review_args()
-        stmt = self._registration_query(campaign, tab, q, role_id)
-        headers = ["TT", "Đơn vị", "Vai trò", "Trạng thái", "Số thành viên", "Ngày gửi", "Lý do"]
+        tab, q, role_id, late = self._review_args()
+        stmt = self._registration_query(campaign, tab, q, role_id, late)
+        headers = ["TT", "Đơn vị", "Vai trò", "Trạng thái", "Số thành viên", "Ngày gửi", "Nộp muộn", "Lý do"]
         sizes = dict(db.session.execute(
             select(Participant.registration_id, func.count()).join(Registration)
             .where(Registration.campaign_id == campaign.id).group_by(Participant.registration_id)).all())
@@ -286,14 +322,14 @@ class CampaignPages(BaseView):
                 reg = r.Registration
                 yield [n, r.Unit.name, r.CampaignUnit.role.name if r.CampaignUnit else "",
                        regsvc.status_label(reg.status), sizes.get(reg.id, 0), reg.sent_at,
-                       reg.last_reason]
+                       deadlines.LATE_LABEL if reg.late else "", reg.last_reason]
 
         name = f"dang-ky-phong-trao-{campaign.id}.{fmt}"
         if fmt == "xlsx":
             return send_temp_file(lambda p: tabular.write_xlsx(
                 p, headers, rows(), title="DANH SÁCH ĐĂNG KÝ THEO ĐƠN VỊ",
                 subtitle=f"Phong trào: {campaign.name} – {dict(TABS)[tab]}",
-                kinds=["int", "text", "text", "text", "number", "date", "text"]), ".xlsx", XLSX, name)
+                kinds=["int", "text", "text", "text", "number", "date", "text", "text"]), ".xlsx", XLSX, name)
         return send_temp_file(lambda p: _write_csv(p, headers, rows()), ".csv", tabular.CSV_MIMETYPE, name)
 
     @expose("/<int:campaign_id>/consolidated/<fmt>")
@@ -329,7 +365,8 @@ class CampaignPages(BaseView):
             can_submit=access.can_submit_registration(current_user, reg),
             can_review=access.can_review_registration(current_user, reg),
             form=form or ParticipantForm(formdata=None), import_form=ImportForm(formdata=None),
-            import_errors=import_errors or [], fmt=formatting, transitions=regsvc.TRANSITIONS)
+            import_errors=import_errors or [], fmt=formatting, transitions=regsvc.TRANSITIONS,
+            deadline=_deadline_view(reg.campaign, reg))
         return html, status
 
     @expose("/registration/<int:registration_id>")
@@ -416,6 +453,18 @@ class CampaignPages(BaseView):
     def import_template(self):
         return send_file(io.BytesIO(importer.template_bytes()), mimetype=XLSX, as_attachment=True,
                          download_name="mau-danh-sach-thanh-vien.xlsx")
+
+
+def _deadline_view(campaign: Campaign, reg: Registration | None) -> dict:
+    """What a page shows about the registration deadline: the rule (before a unit acts), the unit's own
+    deadline with its extensions, and whether it has passed."""
+    common = deadlines.common_deadline(campaign)
+    mine = deadlines.unit_deadline(campaign, reg.unit_id) if reg is not None else common
+    return {"policy": labels.DEADLINE_POLICIES.get(campaign.registration_deadline_policy, ""),
+            "text": deadlines.policy_text("registration", mine, campaign.registration_deadline_policy),
+            "mine": mine, "common": common, "past": deadlines.is_past(mine),
+            "refused": deadlines.is_past(mine) and campaign.registration_deadline_policy == "refuse",
+            "extensions": deadlines.extensions(campaign)}
 
 
 def _write_csv(path, headers, rows):

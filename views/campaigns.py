@@ -285,6 +285,19 @@ class ReceivedCampaignView(CampaignListBase):
 # --------------------------------------------------------------------------- registrations (all in scope)
 
 
+class LateFilter(BaseSQLAFilter):
+    """Nộp muộn / Đúng hạn (a boolean column as the people say it)."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=list(labels.LATE_CHOICES.items()))
+
+    def apply(self, query, value, alias=None):  # noqa: ARG002
+        return query.filter(self.column.is_(value == "1"))
+
+    def operation(self):
+        return "là"
+
+
 def _reg_campaign(view, context, model, name):  # noqa: ARG001
     return Markup('<a href="{}">{}</a>').format(url_for("campaign.registration", registration_id=model.id),
                                                 model.campaign.name)
@@ -295,20 +308,25 @@ class RegistrationView(ScopedModelView):
 
     view_permission = "campaign.view"
     can_view_details = False
-    column_list = ["campaign", "unit", "status", "sent_at", "reviewed_at", "last_reason"]
+    column_list = ["campaign", "unit", "status", "sent_at", "late", "reviewed_at", "last_reason"]
     column_export_list = column_list
     column_labels = {"campaign": "Phong trào", "unit": "Đơn vị", "status": "Trạng thái", "sent_at": "Ngày gửi",
+                     "late": "Nộp muộn",
                      "reviewed_at": "Ngày duyệt", "last_reason": "Lý do (từ chối / hủy phê duyệt)"}
     column_formatters = {"campaign": _reg_campaign,
-                         "status": lambda v, c, m, n: status_label(m.status)}
+                         "status": lambda v, c, m, n: status_label(m.status),
+                         "late": lambda v, c, m, n: Markup('<span class="badge badge-warning late-mark">Nộp muộn</span>')
+                         if m.late else ""}
     column_formatters_export = {"campaign": lambda v, c, m, n: m.campaign.name,
-                                "status": lambda v, c, m, n: status_label(m.status)}
+                                "status": lambda v, c, m, n: status_label(m.status),
+                                "late": lambda v, c, m, n: "Nộp muộn" if m.late else ""}
     column_default_sort = ("id", True)
     column_select_related_list = [Registration.campaign, Registration.unit]
     column_filters = [
         FilterEqual(Registration.status, "Trạng thái", options=list(labels.REGISTRATION_STATUSES.items())),
         CampaignTextFilter(Registration.campaign_id, "Phong trào"),
         UnitTextFilter(Registration.unit_id, "Đơn vị"),
+        LateFilter(Registration.late, "Hạn gửi"),
     ]
     export_title = "DANH SÁCH ĐĂNG KÝ THAM GIA PHONG TRÀO"
 

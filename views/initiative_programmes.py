@@ -18,9 +18,10 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from adminapp import access, clock, labels, params, versioning
+from adminapp import access, clock, formatting, labels, params, versioning
 from adminapp.exports import initiative_summary, tabular
 from adminapp.extensions import db
+from adminapp.workflow import deadlines
 from adminapp.workflow import dossiers as dossier_service
 from adminapp.workflow import programmes as service
 from models import Dossier, Initiative, Programme, Unit
@@ -42,12 +43,14 @@ class ProgrammeView(ScopedModelView):
 
     column_list = ["name", "owner_unit", "submission_opens", "submission_closes", "dossier_deadline", "status"]
     column_export_list = ["name", "slug", "owner_unit", "submission_opens", "submission_closes",
-                          "application_from", "application_to", "dossier_deadline", "description_limit", "status"]
+                          "application_from", "application_to", "dossier_deadline", "dossier_deadline_policy",
+                          "description_limit", "status"]
     column_labels = {
         "name": "Tên chương trình", "slug": "Đường dẫn rút gọn", "owner_unit": "Đơn vị phát động",
         "description": "Hướng dẫn", "submission_opens": "Mở nhận từ ngày", "submission_closes": "Đóng nhận sau ngày",
         "application_from": "Áp dụng từ ngày", "application_to": "Áp dụng đến ngày",
         "dossier_deadline": "Hạn nộp hồ sơ", "description_limit": "Giới hạn mô tả (ký tự)",
+        "dossier_deadline_policy": "Hồ sơ gửi sau hạn",
         "default_quota": "Chỉ tiêu mặc định mỗi đơn vị cấp 1", "status": "Trạng thái",
         "fields_text": "Các lĩnh vực (mỗi dòng một lĩnh vực)",
     }
@@ -55,14 +58,17 @@ class ProgrammeView(ScopedModelView):
         "name": _name_formatter,
         "status": lambda v, c, m, n: labels.PROGRAMME_STATUSES.get(m.status, m.status),
     }
-    column_formatters_export = {"status": lambda v, c, m, n: labels.PROGRAMME_STATUSES.get(m.status, m.status)}
+    column_formatters_export = {"status": lambda v, c, m, n: labels.PROGRAMME_STATUSES.get(m.status, m.status),
+                                "dossier_deadline_policy": lambda v, c, m, n: labels.DEADLINE_POLICIES.get(
+                                    m.dossier_deadline_policy, m.dossier_deadline_policy)}
     export_from_columns = True
     column_default_sort = ("id", True)
     column_select_related_list = [Programme.owner_unit]
     form_columns = ["name", "slug", "description", "submission_opens", "submission_closes", "application_from",
-                    "application_to", "dossier_deadline", "fields_text", "description_limit", "default_quota", "status"]
+                    "application_to", "dossier_deadline", "dossier_deadline_policy", "fields_text", "description_limit",
+                    "default_quota", "status"]
     form_extra_fields = {"fields_text": TextAreaField("Các lĩnh vực (mỗi dòng một lĩnh vực)")}
-    form_overrides = {"status": SelectField}
+    form_overrides = {"status": SelectField, "dossier_deadline_policy": SelectField}
     form_args = {
         "name": {"validators": [DataRequired()]},
         "slug": {"description": "Để trống để tạo tự động. Đường dẫn công khai: /sang-kien/<đường dẫn>/",
@@ -73,7 +79,11 @@ class ProgrammeView(ScopedModelView):
                               "description": "Biểu mẫu tự đóng sau 24:00 ngày này (giờ Việt Nam)."},
         "application_from": {"validators": [DataRequired()]},
         "application_to": {"validators": [DataRequired()]},
-        "dossier_deadline": {"validators": [Optional()]},
+        "dossier_deadline": {"validators": [Optional()],
+                             "description": "Hết 24:00:00 ngày này (giờ Việt Nam). Đơn vị phát động gia hạn được ở "
+                                            "trang hồ sơ xét chọn."},
+        "dossier_deadline_policy": {"choices": list(labels.DEADLINE_POLICIES.items()), "default": "refuse",
+                                    "description": "Được hiển thị cho các đơn vị trước khi gửi hồ sơ."},
         "description_limit": {"validators": [Optional(), NumberRange(min=1, max=service.MAX_DESCRIPTION_LIMIT)]},
         "default_quota": {"validators": [Optional(), NumberRange(min=0, max=1000)]},
     }
@@ -252,14 +262,55 @@ class ProgrammeView(ScopedModelView):
                 db.session.commit()
                 flash(message, "success")
                 return redirect(url_for(".dossier", pid=pid, unit=unit.id))
+        return self._render_dossier(programme, unit, dossier, form, own, status)
+
+    def _render_dossier(self, programme, unit, dossier, form, own, status=200):
         rows = dossier_service.summary_initiatives(programme, unit)
-        subordinate = db.session.execute(
-            select(Unit, Dossier).outerjoin(Dossier, (Dossier.unit_id == Unit.id) & (Dossier.programme_id == pid))
-            .where(Unit.parent_id == unit.id, Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name)
-        ).all()
+        late = request.args.get("late", "")
+        stmt = (select(Unit, Dossier)
+                .outerjoin(Dossier, (Dossier.unit_id == Unit.id) & (Dossier.programme_id == programme.id))
+                .where(Unit.parent_id == unit.id, Unit.active.is_(True)).order_by(Unit.sort_order, Unit.name))
+        if late in labels.LATE_CHOICES:
+            stmt = stmt.where(Dossier.sent_at.is_not(None), Dossier.late.is_(late == "1"))
+        subordinate = db.session.execute(stmt).all()
+        mine = deadlines.unit_deadline(programme, unit.id)
         return self.render("initiatives/dossier.html", programme=programme, unit=unit, dossier=dossier, form=form,
                            checks=dossier_service.checks(dossier), rows=rows, own=own, subordinate=subordinate,
-                           statuses=labels.INITIATIVE_STATUSES), status
+                           statuses=labels.INITIATIVE_STATUSES, late=late, late_choices=labels.LATE_CHOICES,
+                           deadline={"mine": mine, "common": deadlines.common_deadline(programme),
+                                     "text": deadlines.policy_text("dossier", mine,
+                                                                   programme.dossier_deadline_policy),
+                                     "extensions": deadlines.extensions(programme),
+                                     "can_extend": access.can_manage_programme(current_user, programme)
+                                     and unit.id == programme.owner_unit_id and bool(programme.dossier_deadline)}
+                           ), status
+
+    @expose("/<int:pid>/extend", methods=["POST"])
+    def extend_deadline(self, pid):
+        """Gia hạn nộp hồ sơ for every unit or one unit directly below the owner, with a reason."""
+        from forms.initiative import DossierForm
+
+        programme = self._programme(pid)
+        unit = None
+        unit_id = params.parse_id(request.form.get("unit_id"))
+        try:
+            if unit_id:
+                unit = db.session.get(Unit, unit_id)
+                if unit is None or not service.in_programme_tree(programme, unit) or unit.id == programme.owner_unit_id:
+                    raise deadlines.DeadlineError("Đơn vị này không thuộc chương trình nên không gia hạn riêng được.")
+            result = deadlines.extend(current_user, programme, unit=unit, reason=request.form.get("reason"),
+                                      new_date=formatting.parse_vn_date(request.form.get("new_date")))
+            db.session.commit()
+            flash(result.message(), "success")
+        except (deadlines.DeadlineError, access.PermissionDenied) as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            owner = programme.owner_unit
+            dossier = dossier_service.get_or_new(programme, owner)
+            return self._render_dossier(programme, owner, dossier, DossierForm(obj=dossier),
+                                        access.can_manage_dossier(current_user, owner),
+                                        403 if isinstance(exc, access.PermissionDenied) else 400)
+        return redirect(url_for(".dossier", pid=pid, unit=programme.owner_unit_id))
 
     @expose("/<int:pid>/dossier/file")
     def dossier_file(self, pid):

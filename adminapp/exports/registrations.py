@@ -14,15 +14,15 @@ from models import Participant, Registration, Unit
 
 TITLE = "DANH SÁCH TỔNG HỢP ĐĂNG KÝ"
 HEADERS = ["TT", "Đơn vị đăng ký", "Đối tượng", "Họ và tên / Tên tập thể", "Năm sinh", "Chức vụ",
-           "Đơn vị công tác", "Trạng thái danh sách", "Ngày gửi"]
-WIDTHS = [6, 36, 12, 32, 10, 24, 32, 16, 12]
-KINDS = ["int", "text", "text", "text", "int", "text", "text", "text", "date"]
+           "Đơn vị công tác", "Trạng thái danh sách", "Ngày gửi", "Nộp muộn"]
+WIDTHS = [6, 36, 12, 32, 10, 24, 32, 16, 12, 11]
+KINDS = ["int", "text", "text", "text", "int", "text", "text", "text", "date", "text"]
 
 
 def consolidated_rows(campaign, approved_only: bool = False):
     stmt = (
         select(Unit.name, Participant.kind, Participant.full_name, Participant.birth_year, Participant.position,
-               Participant.unit_name, Registration.status, Registration.sent_at)
+               Participant.unit_name, Registration.status, Registration.sent_at, Registration.late)
         .join(Registration, Participant.registration_id == Registration.id)
         .join(Unit, Registration.unit_id == Unit.id)
         .where(Registration.campaign_id == campaign.id)
@@ -34,7 +34,8 @@ def consolidated_rows(campaign, approved_only: bool = False):
         stmt = stmt.where(Registration.status != "not_sent")  # only lists that were sent up
     for n, row in enumerate(db.session.execute(stmt.execution_options(yield_per=500)), start=1):
         yield (n, row.name, labels.PARTICIPANT_KINDS.get(row.kind, row.kind), row.full_name, row.birth_year,
-               row.position, row.unit_name, labels.REGISTRATION_STATUSES.get(row.status, row.status), row.sent_at)
+               row.position, row.unit_name, labels.REGISTRATION_STATUSES.get(row.status, row.status), row.sent_at,
+               "Nộp muộn" if row.late else "")
 
 
 def subtitle(campaign, approved_only: bool) -> str:

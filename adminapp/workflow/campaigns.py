@@ -30,6 +30,7 @@ from models import (
 EDITABLE_FIELDS = (
     "name", "launch_level", "kind", "start_date", "end_date", "description",
     "registration_deadline", "dossier_deadline", "for_individuals", "for_collectives",
+    "registration_deadline_policy",
 )
 # A deadline more than this before the start or after the end is a typing mistake.
 DEADLINE_SLACK = timedelta(days=366)
@@ -122,6 +123,8 @@ def validate_fields(values: dict) -> list[str]:
             errors.append("Hạn nộp hồ sơ không được trước hạn đăng ký.")
     if not values.get("for_individuals") and not values.get("for_collectives"):
         errors.append("Vui lòng chọn đối tượng tham gia: cá nhân, tập thể hoặc cả hai.")
+    if values.get("registration_deadline_policy", "late") not in labels.DEADLINE_POLICIES:
+        errors.append("Vui lòng chọn cách xử lý danh sách gửi sau hạn đăng ký.")
     return errors
 
 
@@ -131,6 +134,7 @@ def _check_values(values: dict) -> dict:
     clean["description"] = nfc(clean.get("description") or "").strip() or None
     clean["for_individuals"] = bool(clean.get("for_individuals"))
     clean["for_collectives"] = bool(clean.get("for_collectives"))
+    clean["registration_deadline_policy"] = clean.get("registration_deadline_policy") or "late"
     errors = validate_fields(clean)
     if errors:
         raise CampaignError(errors[0], errors)

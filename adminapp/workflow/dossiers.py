@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from adminapp import access, audit, clock, uploads, versioning
 from adminapp.extensions import db
-from adminapp.formatting import format_date
+from adminapp.workflow import deadlines
 from adminapp.workflow import initiatives as ini_service
 from models import Dossier, Initiative, Programme, Unit, User
 
@@ -55,11 +55,18 @@ def summary_initiatives(programme: Programme, unit: Unit) -> list[Initiative]:
 def checks(dossier: Dossier, now=None) -> list[Check]:
     programme = dossier.programme
     rows = summary_initiatives(programme, dossier.unit)
-    today = clock.today_vn(now)
     result = []
-    if programme.dossier_deadline:
-        on_time = today <= programme.dossier_deadline
-        result.append(Check("Đúng hạn", on_time, f"Hạn nộp hồ sơ: hết ngày {format_date(programme.dossier_deadline)}"))
+    deadline = deadlines.unit_deadline(programme, dossier.unit.id)
+    if deadline:
+        text = deadlines.deadline_text(deadline)
+        if not deadlines.is_past(deadline, now):
+            result.append(Check("Đúng hạn", True, f"Hạn nộp hồ sơ: hết {text}"))
+        elif programme.dossier_deadline_policy == "late":
+            result.append(Check("Đúng hạn", True, f"Đã quá hạn nộp hồ sơ ({text}): vẫn nhận, đánh dấu "
+                                                  f"“{deadlines.LATE_LABEL}”"))
+        else:
+            result.append(Check("Đúng hạn", False, f"Đã quá hạn nộp hồ sơ: hạn là {text}; chương trình không nhận "
+                                                   f"hồ sơ gửi sau hạn"))
     else:
         result.append(Check("Đúng hạn", True, "Chương trình không đặt hạn nộp hồ sơ"))
     missing = [label for label, value in (("số", dossier.letter_number), ("ngày", dossier.letter_date),
@@ -129,8 +136,11 @@ def send_dossier(actor: User, dossier: Dossier, now=None, expected_version: int 
     failed = [c for c in checks(dossier, now) if not c.ok]
     if failed:
         raise DossierError("Hồ sơ chưa hợp lệ: " + "; ".join(f"{c.label} ({c.detail})" for c in failed))
+    verdict = deadlines.check(dossier.programme, dossier.unit.id, now)  # refusals were caught by checks()
     dossier.sent_at = clock.naive_utc(now)
     dossier.sent_by_id = actor.id
+    dossier.late = verdict.late
     db.session.flush()
-    audit.record(actor, dossier, "dossier.send", "draft", "sent", details={"programme_id": dossier.programme_id})
+    audit.record(actor, dossier, "dossier.send", "draft", "sent",
+                 details={"programme_id": dossier.programme_id, **verdict.details()})
     return dossier

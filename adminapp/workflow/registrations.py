@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from adminapp import access, audit, labels, revisions, versioning
 from adminapp.extensions import db
 from adminapp.text import nfc
+from adminapp.workflow import deadlines
 from adminapp.workflow.campaigns import BulkResult, CampaignError
 from models import Campaign, Participant, Registration, User, utcnow
 
@@ -95,10 +96,10 @@ def _clean_reason(action: str, reason: str | None) -> str:
     return reason
 
 
-def _values(user: User, action: str, to_state: str, reason: str, now: datetime) -> dict:
+def _values(user: User, action: str, to_state: str, reason: str, now: datetime, late: bool = False) -> dict:
     values: dict = {"status": to_state, "version": Registration.version + 1}
     if action == "send":
-        values.update(sent_at=now, reopened=False)
+        values.update(sent_at=now, reopened=False, late=late)
     else:
         values.update(reviewed_at=now, reviewed_by_id=user.id, reopened=(action == "revoke"))
     if action in REASON_REQUIRED:
@@ -108,10 +109,20 @@ def _values(user: User, action: str, to_state: str, reason: str, now: datetime) 
     return values
 
 
-def _event(reg: Registration, action: str, from_state: str, to_state: str, reason: str) -> tuple:
-    """The audit event of one move (audit.record_many)."""
+def _event(reg: Registration, action: str, from_state: str, to_state: str, reason: str,
+           verdict: deadlines.Verdict | None = None) -> tuple:
+    """The audit event of one move (audit.record_many); a list sent after its deadline carries
+    details["late"] = "Nộp muộn" (the audit log shows and filters it)."""
     return (reg, f"registration.{action}", from_state, to_state, reason or None,
-            {"campaign_id": reg.campaign_id, "unit": reg.unit.code})
+            {"campaign_id": reg.campaign_id, "unit": reg.unit.code, **(verdict.details() if verdict else {})})
+
+
+def _deadline(reg: Registration, now: datetime | None) -> deadlines.Verdict:
+    """The registration deadline of the list's unit: refused (TransitionError naming it) or on time / late."""
+    try:
+        return deadlines.check(reg.campaign, reg.unit_id, now)
+    except deadlines.DeadlineError as exc:
+        raise TransitionError(exc.message) from None
 
 
 EMPTY_LIST = "Danh sách chưa có thành viên nào; hãy thêm thành viên trước khi gửi."
@@ -131,22 +142,24 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
     if expected_version is not None and expected_version != reg.version:
         raise TransitionError(CHANGED)
     from_state, to_state = _move(user, reg, action, reason)
+    verdict = None
     if action == "send":
         count = db.session.execute(select(func.count()).select_from(Participant)
                                    .where(Participant.registration_id == reg.id)).scalar_one()
         if not count:
             raise TransitionError(EMPTY_LIST)
+        verdict = _deadline(reg, now)
     seen = Registration.version == (expected_version if expected_version is not None else reg.version)
     revisions.watch_ids(db.session, Registration, [reg.id], light=True)  # the Core UPDATE bypasses the ORM
     result = db.session.execute(
         update(Registration).where(Registration.id == reg.id, Registration.status == from_state, seen)
-        .values(**_values(user, action, to_state, reason, now or utcnow())),
+        .values(**_values(user, action, to_state, reason, now or utcnow(), late=bool(verdict and verdict.late))),
         execution_options={"synchronize_session": False},
     )
     if result.rowcount != 1:
         # Another reviewer changed it first (their change and audit event stand alone).
         raise TransitionError(RACED)
-    audit.record_many(user, [_event(reg, action, from_state, to_state, reason)])
+    audit.record_many(user, [_event(reg, action, from_state, to_state, reason, verdict)])
     db.session.flush()
     db.session.refresh(reg)
     return reg
@@ -172,7 +185,7 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
         select(Participant.registration_id, func.count()).where(Participant.registration_id.in_(list(loaded)))
         .group_by(Participant.registration_id)
     ).all()) if action == "send" and loaded else {}
-    moves: dict[str, list[tuple[Registration, str]]] = {}
+    moves: dict[tuple[str, bool], list[tuple[Registration, str, deadlines.Verdict | None]]] = {}
     for rid in dict.fromkeys(registration_ids):
         reg = loaded.get(rid)
         try:
@@ -180,25 +193,29 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
                                                                   and reg.campaign_id != campaign_id):
                 raise RegistrationNotFound()
             from_state, to_state = _move(user, reg, action, reason)
-            if action == "send" and not counts.get(reg.id):
-                raise TransitionError(EMPTY_LIST)
-            moves.setdefault(from_state, []).append((reg, to_state))
+            verdict = None
+            if action == "send":
+                if not counts.get(reg.id):
+                    raise TransitionError(EMPTY_LIST)
+                verdict = _deadline(reg, now)
+            moves.setdefault((from_state, bool(verdict and verdict.late)), []).append((reg, to_state, verdict))
         except (CampaignError, access.PermissionDenied) as exc:
             label = reg.unit.name if reg is not None and access.in_scope(user, reg) else f"#{rid}"
             result.skipped.append((rid, label, exc.message))
     now = now or utcnow()
-    revisions.watch_loaded(db.session, [r for regs in moves.values() for r, _ in regs])  # as loaded above
-    for from_state, regs in moves.items():
+    revisions.watch_loaded(db.session, [r for regs in moves.values() for r, *_ in regs])  # as loaded above
+    for (from_state, late), regs in moves.items():
         to_state = regs[0][1]
         changed = set(db.session.execute(
-            update(Registration).where(Registration.id.in_([r.id for r, _ in regs]), Registration.status == from_state)
-            .values(**_values(user, action, to_state, reason, now)).returning(Registration.id),
+            update(Registration).where(Registration.id.in_([r.id for r, *_ in regs]),
+                                       Registration.status == from_state)
+            .values(**_values(user, action, to_state, reason, now, late=late)).returning(Registration.id),
             execution_options={"synchronize_session": False},
         ).scalars())
         events = []
-        for reg, _ in regs:
+        for reg, _, verdict in regs:
             if reg.id in changed:
-                events.append(_event(reg, action, from_state, to_state, reason))
+                events.append(_event(reg, action, from_state, to_state, reason, verdict))
                 result.changed.append(reg.id)
             else:
                 result.skipped.append((reg.id, reg.unit.name, RACED))
