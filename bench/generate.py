@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import click
 import sqlalchemy as sa
@@ -18,7 +19,17 @@ from models import Unit, utcnow
 
 NOW = utcnow()
 
-BIG = {"01": 6, "79": 6, "40": 4, "38": 4, "31": 3, "74": 3, "75": 3}  # weight of big provinces
+
+def spread_time(rnd: random.Random, start: datetime, end: datetime) -> datetime:
+    """A moment between `start` and `end`, weighted towards the end (submissions pile up before a
+    deadline), during office hours more often than at night, to the second."""
+    span = (end - start).total_seconds()
+    at = start + timedelta(seconds=span * (1 - rnd.random() ** 1.8))
+    if rnd.random() < 0.8:  # most work happens 7:30–17:00 (UTC+7)
+        at = at.replace(hour=rnd.randint(0, 9), minute=rnd.randrange(60), second=rnd.randrange(60))
+    return at
+
+BIG = {"01": 7, "79": 6, "40": 4, "38": 4, "31": 3, "74": 3, "75": 3}  # weight of big provinces
 
 DISTRICT_WORDS = ["Quận", "Huyện", "Thị xã", "Thành phố"]
 PLACE_WORDS = ["Hoàn Kiếm", "Ba Đình", "Đống Đa", "Cầu Giấy", "Hải Châu", "Ninh Kiều", "Thủ Đức", "Nghi Lộc",
@@ -126,23 +137,33 @@ def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int
     pool = [(uid, level1[path.strip("/").split("/")[1]]) for uid, path in grassroots]
     cols = ["programme_id", "tracking_code", "author_name", "birth_year", "position", "phone", "unit_id",
             "level1_unit_id", "holder_unit_id", "group", "title", "title_folded", "field", "description",
-            "application_date", "effectiveness", "benefit_value", "scope", "awards", "status", "is_duplicate",
+            "application_date", "effectiveness", "benefit_value", "scope", "awards", "status", "score", "is_duplicate",
             "complaint_open", "dispute_open", "search_text", "created_at", "updated_at", "version"]
     table = Initiative.__table__
     batch: list[tuple] = []
-    statuses = ["submitted"] * 8 + ["appraised", "rejected"]
+    # a programme under way: most still waiting, some appraised (scored 0–100, most 50–90), rejected,
+    # selected, nominated upwards or honoured; submissions over the six weeks of the window
+    statuses = [("submitted", 45), ("appraised", 20), ("rejected", 12), ("selected", 10), ("nominated", 9),
+                ("honoured", 4)]
+    names, weights = [s for s, _ in statuses], [w for _, w in statuses]
+    opens, closes = datetime(2021, 3, 10), datetime(2021, 4, 20, 17)
     for i in range(start, start + n):  # a second, larger N adds rows after the first N
         uid, l1 = rnd.choice(pool)
         code = f"B{i:09d}"
         author = f"{rnd.choice(SURNAMES)} {rnd.choice(GIVEN)}"
         title = f"{rnd.choice(TITLES)} {rnd.choice(OBJECTS)} số {i}"
         phone = f"09{rnd.randrange(10**8):08d}"
+        status = rnd.choices(names, weights)[0]
+        score = None if status in ("submitted", "rejected") else max(0, min(100, int(rnd.gauss(72, 12))))
+        created = spread_time(rnd, opens, closes)
+        updated = created if status == "submitted" else created + timedelta(days=rnd.randint(1, 40),
+                                                                             seconds=rnd.randrange(86400))
         batch.append((programme_id, code, author, rnd.randint(1960, 2000), "Kỹ sư", phone, uid, l1, uid,
                       rnd.choice(["enterprise", "administration"]), title, fold(title), rnd.choice(fields),
                       f"{title}: mô tả tóm tắt nội dung sáng kiến, cách làm, kết quả áp dụng thực tế.",
                       date(2021, rnd.randint(2, 5), rnd.randint(1, 28)), "Tiết kiệm chi phí",
-                      rnd.randrange(0, 500_000_000), "Toàn đơn vị", "", rnd.choice(statuses), False, False, False,
-                      f"{code.lower()} {fold(author)} {fold(title)} {phone}", NOW, NOW, 1))
+                      rnd.randrange(0, 500_000_000), "Toàn đơn vị", "", status, score, False, False, False,
+                      f"{code.lower()} {fold(author)} {fold(title)} {phone}", created, updated, 1))
         if len(batch) >= 5000:
             copy_rows(table, cols, batch)
             if progress:
