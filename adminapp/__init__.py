@@ -164,6 +164,25 @@ def _init_request_hooks(app: Flask) -> None:
             if any("\x00" in v for v in group):
                 abort(400)
 
+    @app.before_request
+    def _apply_due_reorganisations():
+        """Reorganisations planned for a date that has come take effect at the first app access of that day
+        (also `flask units apply-due` from cron). Checked at most once a minute per process."""
+        import time
+
+        from adminapp import reorganisation
+
+        now = time.monotonic()
+        if now - app.extensions.get("reorg_checked_at", -1e9) < 60:
+            return
+        app.extensions["reorg_checked_at"] = now
+        try:
+            if reorganisation.has_due():
+                reorganisation.apply_due()
+        except Exception:  # noqa: BLE001 - never break a page; cron runs it again and logs
+            db.session.rollback()
+            app.logger.exception("applying due reorganisations failed")
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

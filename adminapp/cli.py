@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(user_group)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(units_group)
 
 
 @click.group(help="Nạp dữ liệu danh mục và dữ liệu mẫu.")
@@ -107,3 +108,66 @@ def jobs_purge_cmd():
     n = jobs.purge_expired()
     db.session.commit()
     click.echo(f"Đã xóa {n} tệp xuất hết hạn.")
+
+
+@click.group("units", help="Danh mục đơn vị theo thời gian và sắp xếp lại đơn vị.")
+def units_group():
+    pass
+
+
+def _parse_day(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"“{value}” không phải ngày dạng YYYY-MM-DD.") from None
+
+
+@units_group.command("at", help="In danh mục đơn vị có hiệu lực vào ngày YYYY-MM-DD, mỗi dòng một JSON.")
+@click.argument("day")
+@click.option("--level", type=int, default=None, help="Chỉ in đơn vị ở cấp này (1: cấp tỉnh/ngành).")
+def units_at_cmd(day, level):
+    from adminapp import unit_history
+
+    for row in unit_history.directory_rows(_parse_day(day), level):
+        row.pop("short_name", None)
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@units_group.command("reorganise", help="Sắp xếp lại đơn vị theo kế hoạch JSON (danh sách thao tác).")
+@click.argument("plan_file", type=click.File("r", encoding="utf-8"))
+@click.option("--date", "day", required=True, help="Ngày hiệu lực YYYY-MM-DD (giờ Việt Nam).")
+@click.option("--title", default="Sắp xếp đơn vị", help="Tên kế hoạch.")
+@click.option("--preview", is_flag=True, help="Chỉ xem trước, không thay đổi gì.")
+def units_reorganise_cmd(plan_file, day, title, preview):
+    from adminapp import reorganisation
+
+    try:
+        operations = json.load(plan_file)
+    except ValueError as e:
+        raise click.ClickException(f"Tệp kế hoạch không phải JSON hợp lệ: {e}") from None
+    if isinstance(operations, dict):
+        title = operations.get("title") or title
+        operations = operations.get("operations")
+    effective = _parse_day(day)
+    try:
+        if preview:
+            shown = reorganisation.preview(None, operations, effective)
+            click.echo(json.dumps(shown, ensure_ascii=False, indent=1))
+            return
+        reorg = reorganisation.plan(None, title, operations, effective)
+        db.session.commit()
+    except reorganisation.ReorganisationError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    state = "đã thực hiện" if reorg.status == "applied" else f"sẽ thực hiện ngày {reorg.effective_date:%d/%m/%Y}"
+    click.echo(f"Kế hoạch #{reorg.id} “{reorg.title}”: {state}.")
+
+
+@units_group.command("apply-due", help="Thực hiện các kế hoạch sắp xếp đã đến ngày hiệu lực (chạy từ cron).")
+def units_apply_due_cmd():
+    from adminapp import reorganisation
+
+    applied = reorganisation.apply_due()
+    click.echo(f"Đã thực hiện {len(applied)} kế hoạch sắp xếp.")

@@ -113,19 +113,34 @@ def prepare_new_unit(actor: User | None, unit: Unit) -> None:
 
 
 def move_unit(*, actor: User | None, unit: Unit, new_parent: Unit | None) -> None:
-    """Move `unit` and its whole subtree under `new_parent`."""
+    """Move `unit` and its whole subtree under `new_parent` (effective today, or inside
+    unit_history.effective(day))."""
     old_parent_id = unit.parent_id
     old_path = unit.path
     if new_parent is not None and new_parent.path.startswith(old_path):
         raise DirectoryError("Không thể chuyển một đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.")
     _check_manage(actor, unit.parent)
     _check_manage(actor, new_parent)
+    if not _move(unit, new_parent, unit_history.effective_date()):
+        return
+    audit.record(
+        actor, unit, "unit.move",
+        details={"from_parent_id": old_parent_id, "to_parent_id": getattr(new_parent, "id", None),
+                 "from_path": old_path, "to_path": unit.path},
+    )
+
+
+def _move(unit: Unit, new_parent: Unit | None, day: date) -> bool:
+    """Rewrite the paths and levels of `unit`'s subtree for its new parent and version what changed from
+    `day` (no rights check, no audit: move_unit and reorganisations do those). False if nothing moves."""
+    old_path = unit.path
+    if new_parent is not None and new_parent.path.startswith(old_path):
+        raise DirectoryError("Không thể chuyển một đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.")
     new_path = path_for(new_parent, unit.code)
     if new_path == old_path:
-        return
+        return False
     delta = (0 if new_parent is None else new_parent.level + 1) - unit.level
     db.session.flush()
-    day = unit_history.effective_date()
     subtree_ids = db.select(Unit.id).where(access.subtree_condition(Unit.path, old_path))
     try:
         unit_history.check_effective(subtree_ids, day)
@@ -143,17 +158,14 @@ def move_unit(*, actor: User | None, unit: Unit, new_parent: Unit | None) -> Non
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Unit):
             db.session.expire(obj, ["path", "level"])
-    unit.parent = new_parent
-    db.session.flush()  # the unit's own new version (parent, level) is written by unit_history's mapper event
+    with unit_history.effective(day):
+        unit.parent = new_parent
+        db.session.flush()  # the unit's own new version (parent, level) is written by unit_history's mapper event
     if delta:
         # the levels of the whole subtree changed: each still-valid unit below gets a version from `day`
         below = db.select(Unit.id).where(access.subtree_condition(Unit.path, new_path), Unit.id != unit.id)
         unit_history.snapshot(db.session.connection(), below, day)
-    audit.record(
-        actor, unit, "unit.move",
-        details={"from_parent_id": old_parent_id, "to_parent_id": getattr(new_parent, "id", None),
-                 "from_path": old_path, "to_path": new_path},
-    )
+    return True
 
 
 def rename_unit(*, actor: User | None, unit: Unit, name: str, short_name: str | None = None,

@@ -51,4 +51,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(AuditView(AuditEvent, name="Nhật ký thao tác", endpoint="audit", category="Hệ thống"))
     admin.add_view(ExportJobView(ExportJob, name="Tệp xuất", endpoint="exports", category="Hệ thống"))
     admin.add_view(HistoryView(name="Lịch sử", endpoint="history", url="/admin/history"))
+    from views.reorganisations import ReorganisationView
+
+    admin.add_view(ReorganisationView(name="Sắp xếp đơn vị", endpoint="reorganise", url="/admin/reorganise",
+                                      category="Hệ thống"))
     return admin
