@@ -18,7 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from adminapp import access, clock, labels, params, versioning
+from adminapp import access, clock, field_rules, labels, params, versioning
 from adminapp.exports import initiative_summary, tabular
 from adminapp.extensions import db
 from adminapp.workflow import dossiers as dossier_service
@@ -236,6 +236,7 @@ class ProgrammeView(ScopedModelView):
                     dossier_service.update_dossier(
                         current_user, dossier, letter_number=form.letter_number.data,
                         letter_date=form.letter_date.data, signer=form.signer.data,
+                        signer_title=form.signer_title.data, place=form.place.data,
                         file_name=upload.filename if has_file else None,
                         file_data=upload.read() if has_file else None,
                         max_mb=current_app.config.get("MAX_UPLOAD_MB", 20), expected_version=expected,
@@ -280,7 +281,8 @@ class ProgrammeView(ScopedModelView):
         dossier = dossier_service.get_or_new(programme, unit)
         rows = dossier_service.summary_initiatives(programme, unit)
         return send_temp_file(
-            lambda path: initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, signer=dossier.signer),
+            lambda path: initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, programme=programme,
+                                                          hidden=field_rules.hidden_fields(current_user, "initiative")),
             ".xlsx", EXPORT_MIMETYPES["xlsx"], f"tong-hop-tom-tat-sang-kien-{unit.code}.xlsx")
 
     # ----------------------------------------------------------------- statistics

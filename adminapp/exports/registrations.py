@@ -46,7 +46,7 @@ def subtitle(campaign, approved_only: bool) -> str:
 def write_xlsx(path, campaign, approved_only: bool = False) -> int:
     return tabular.write_xlsx(path, HEADERS, consolidated_rows(campaign, approved_only), title=TITLE,
                               subtitle=subtitle(campaign, approved_only), sheet_name="Tổng hợp đăng ký",
-                              widths=WIDTHS, kinds=KINDS)
+                              widths=WIDTHS, kinds=KINDS, closing={"place": None, "title": None, "name": None})
 
 
 def write_csv(fh, campaign, approved_only: bool = False) -> int:
