@@ -194,6 +194,8 @@ def write_rows(ws, fmts: Formats, kinds: Sequence[str], rows: Iterable[Sequence]
                     write_number(row, c, float(v), num_f if v == v.to_integral_value() else dec_f)
                 else:
                     _write_auto(ws, fmts, row, c, v)
+            elif v.__class__ is str:  # AUTO: a formatter's label
+                write_string(row, c, v, text_f)
             else:  # BOOL, AUTO
                 _write_auto(ws, fmts, row, c, v)
     return count

@@ -54,3 +54,40 @@ def test_consolidated_list_prints_whole(make_campaign, registration_of, user, lo
     assert squash("DANH SÁCH TỔNG HỢP ĐĂNG KÝ") in first and squash(campaign.name) in first
     assert squash(", ngày ") in last and squash("TM. BAN THƯỜNG VỤ") in last
     assert squash("(Ký, ghi rõ họ tên, đóng dấu)") in last
+
+
+def test_large_consolidated_list_and_review_export_run_in_the_background(make_campaign, registration_of, fill, user,
+                                                                          login_as, ctx, monkeypatch):
+    """Without Redis, a consolidated list or a review-page export above EXPORT_SYNC_MAX_ROWS runs on a thread:
+    progress page, then a download for its owner only (the participating unit never gets it)."""
+    from adminapp import jobs
+    from models import ExportJob
+
+    monkeypatch.setitem(ctx.config, "EXPORT_SYNC_MAX_ROWS", 0)
+    campaign = make_campaign()
+    reg = fill(registration_of(campaign, "01-002"), n=3)
+    regs.apply(user("hoankiem.officer"), reg.id, "send")
+    db.session.commit()
+    c = login_as("hanoi.officer")
+    urls = {"consolidated": f"/admin/campaign/{campaign.id}/consolidated/xlsx",
+            "review": f"/admin/campaign/{campaign.id}/registrations/export/csv?tab=pending"}
+    files = {}
+    for kind, url in urls.items():
+        r = c.get(url)
+        assert r.status_code == 302 and "/admin/exports/details/" in r.headers["Location"], kind
+        jobs.wait_for_threads()
+        db.session.expire_all()
+        job = db.session.execute(db.select(ExportJob).order_by(ExportJob.id.desc()).limit(1)).scalar_one()
+        assert job.endpoint == "doc:" + kind and job.status == "done", (job.status, job.error)
+        r = c.get(f"/admin/exports/{job.id}/download")
+        assert r.status_code == 200
+        files[kind] = r.data
+        assert login_as("hoankiem.officer").get(f"/admin/exports/{job.id}/download").status_code == 404
+    ws = openpyxl.load_workbook(io.BytesIO(files["consolidated"])).active
+    assert {row[3] for row in ws.iter_rows(min_row=5, values_only=True) if isinstance(row[0], int)} == {
+        "Nguyễn Văn 0", "Nguyễn Văn 1", "Nguyễn Văn 2"}
+    assert "quận Hoàn Kiếm" in files["review"].decode("utf-8-sig")
+    # the participating unit cannot start the consolidated job either: not found, no job created
+    before = db.session.execute(db.select(db.func.count()).select_from(ExportJob)).scalar_one()
+    assert login_as("hoankiem.officer").get(urls["consolidated"]).status_code == 404
+    assert db.session.execute(db.select(db.func.count()).select_from(ExportJob)).scalar_one() == before

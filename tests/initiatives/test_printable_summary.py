@@ -12,6 +12,7 @@ from freezegun import freeze_time
 from adminapp.exports import initiative_summary
 from adminapp.extensions import db
 from tests.printcheck import check_cells, squash, to_pdf
+from tests.test_export_jobs import queued  # noqa: F401  (the fixture: a real RQ queue on Redis)
 
 SUMMARY = ("Sáng kiến thay thế quy trình kiểm tra công tơ thủ công bằng thiết bị đọc tự động, giảm sai sót "
            "và thời gian đi lại của công nhân. ")
@@ -81,3 +82,19 @@ def test_hidden_fields_are_blank_in_the_summary_for_that_role(ctx, login_as, sub
     body = [str(v) for row in openpyxl.load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True)
             for v in row if v]
     assert not any("0987654321" in v or "Nội dung bí mật" in v for v in body)
+
+
+def test_summary_table_is_a_background_job_when_a_queue_is_set(queued, login_as, programme):  # noqa: F811
+    """With REDIS_URL the summary table is written by the worker, as the user who asked, for that user only."""
+    from models import ExportJob
+
+    c = login_as("hanoi.officer")
+    r = c.get(f"/admin/programmes/{programme.id}/summary.xlsx")
+    assert r.status_code == 302 and "/admin/exports/details/" in r.headers["Location"]
+    queued()
+    job = db.session.execute(db.select(ExportJob)).scalar_one()
+    assert job.endpoint == "doc:summary" and job.status == "done", (job.status, job.error)
+    r = c.get(f"/admin/exports/{job.id}/download")
+    ws = openpyxl.load_workbook(io.BytesIO(r.data)).active
+    assert ws["A1"].value == "TỔNG HỢP TÓM TẮT SÁNG KIẾN" and "Hà Nội" in ws["A2"].value
+    assert login_as("hanoi.leader").get(f"/admin/exports/{job.id}/download").status_code == 404
