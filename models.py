@@ -652,6 +652,8 @@ class Dossier(db.Model):
     letter_number = db.Column(db.String(64))
     letter_date = db.Column(db.Date)
     signer = db.Column(db.String(160))
+    signer_title = db.Column(db.String(120))  # "PHÓ CHỦ TỊCH": the signature block of the summary table
+    place = db.Column(db.String(120))  # "Hà Nội": the place-and-date line of the summary table
     file_name = db.Column(db.String(255))
     file_mime = db.Column(db.String(127))
     file_data = db.Column(db.LargeBinary)

@@ -49,10 +49,12 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", 20)) * 1024 * 1024 + 64 * 1024
     MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", 20))
 
-    # Background jobs (exports) on RQ + Redis; unset = exports stream directly, up to EXPORT_SYNC_MAX_ROWS.
+    # Background jobs (exports) on RQ + Redis; unset = lists up to EXPORT_SYNC_MAX_ROWS stream in the request and
+    # larger ones run on EXPORT_THREADS threads of the app process (adminapp/jobs.py): no size limit either way.
     REDIS_URL = os.environ.get("REDIS_URL")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "adminapp")
-    EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", 200_000))
+    EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", 20_000))
+    EXPORT_THREADS = int(os.environ.get("EXPORT_THREADS", 2))
     EXPORT_TTL_HOURS = int(os.environ.get("EXPORT_TTL_HOURS", 24))
 
     ARGON2_TIME_COST = None  # library defaults

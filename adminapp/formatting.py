@@ -28,6 +28,13 @@ def format_datetime(value: datetime | None) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 
 
+def format_int(value: int | None) -> str:
+    """200000 -> "200.000" (Vietnamese thousands separator); only the number, never the sentence around it."""
+    if value is None:
+        return ""
+    return f"{int(value):,}".replace(",", ".")
+
+
 def format_vnd(value: int | float | None) -> str:
     if value is None:
         return ""

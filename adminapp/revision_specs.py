@@ -348,8 +348,8 @@ register(Spec(
     and access.acts_for(user, q.unit.parent_id),
 ))
 
-DOSSIER_KEYS = ("programme_id", "unit_id", "letter_number", "letter_date", "signer", "file_name", "file_data",
-                "sent_at", "late", "version")
+DOSSIER_KEYS = ("programme_id", "unit_id", "letter_number", "letter_date", "signer", "signer_title", "place",
+                "file_name", "file_data", "sent_at", "late", "version")
 
 
 def restore_dossier(actor, dossier, snap, expected_version):
@@ -359,6 +359,7 @@ def restore_dossier(actor, dossier, snap, expected_version):
 
     dossiers.update_dossier(actor, dossier, letter_number=snap.get("letter_number"),
                             letter_date=_date(snap.get("letter_date")), signer=snap.get("signer"),
+                            signer_title=snap.get("signer_title"), place=snap.get("place"),
                             expected_version=expected_version)
 
 
@@ -366,7 +367,8 @@ register(Spec(
     Dossier, "initiative_dossier", "Hồ sơ xét chọn", lambda session, ids: _columns(session, Dossier, ids, DOSSIER_KEYS),
     fields={"programme_id": ("Chương trình", "ref:programme"), "unit_id": ("Đơn vị", "ref:unit"),
             "letter_number": ("Số Tờ trình", "text"), "letter_date": ("Ngày Tờ trình", "date"),
-            "signer": ("Người ký", "text"), "file_name": ("Tên tệp Tờ trình", "text"),
+            "signer": ("Người ký", "text"), "signer_title": ("Chức vụ người ký", "text"),
+            "place": ("Địa danh", "text"), "file_name": ("Tên tệp Tờ trình", "text"),
             "file_data": ("Tệp Tờ trình", "file"), "sent_at": ("Đã gửi lúc", "datetime"),
             "late": ("Nộp muộn", "bool")},
     unit_of=lambda s: s.get("unit_id"), restore=restore_dossier,

@@ -97,5 +97,7 @@ class DossierForm(VnForm):
     letter_number = StringField("Số Tờ trình", validators=[Optional(), Length(max=64)])
     letter_date = VnDateField("Ngày Tờ trình", validators=[Optional()])
     signer = StringField("Người ký", validators=[Optional(), Length(max=160)])
+    signer_title = StringField("Chức vụ người ký (ví dụ: PHÓ CHỦ TỊCH)", validators=[Optional(), Length(max=120)])
+    place = StringField("Địa danh (ví dụ: Hà Nội)", validators=[Optional(), Length(max=120)])
     letter_file = FileField("Tệp Tờ trình (PDF, DOC, DOCX, ODT, ảnh JPG, PNG)")
     version = HiddenField()

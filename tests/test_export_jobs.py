@@ -85,17 +85,40 @@ def test_finished_files_expire_and_are_purged(queued, login_as, ctx):
         db.select(ExportJob.content).where(ExportJob.id == job.id)).scalar_one() is None
 
 
-def test_direct_export_refuses_more_rows_than_the_limit(ctx, login_as, monkeypatch):
+def test_without_redis_a_large_export_runs_on_a_thread_with_progress_and_a_private_link(ctx, login_as, monkeypatch):
+    """No limit a user can meet (issue 13): in the embedded default (no REDIS_URL) a list above
+    EXPORT_SYNC_MAX_ROWS is not refused but written on a thread of the app, with the same progress page and
+    owner-only download as the queue's jobs."""
+    from adminapp import jobs
+
+    assert not ctx.config.get("REDIS_URL")
     monkeypatch.setitem(ctx.config, "EXPORT_SYNC_MAX_ROWS", 5)
     c = login_as("hanoi.officer")  # 7 units in scope
     r = c.get("/admin/units/export/xlsx/")
-    assert r.status_code == 302
+    assert r.status_code == 302 and "/admin/exports/details/" in r.headers["Location"]
     page = c.get(r.headers["Location"]).get_data(as_text=True)
-    assert "vượt giới hạn xuất trực tiếp (5 dòng)" in page
-    r = c.get("/admin/units/export/xlsx/?search=hoan+kiem")  # 3 rows: under the limit, streamed now
+    assert "Danh sách có 7 dòng: tệp đang được chuẩn bị dưới nền" in page
+    jobs.wait_for_threads()
+    db.session.expire_all()
+    job = db.session.execute(db.select(ExportJob)).scalar_one()
+    assert job.status == "done" and job.rows_total == 7 and job.rows_done == 7, (job.status, job.error)
+    page = c.get(f"/admin/exports/details/?id={job.id}").get_data(as_text=True)
+    assert "Hoàn thành" in page and "7/7" in page and 'http-equiv="refresh"' not in page
+    r = c.get(f"/admin/exports/{job.id}/download")
+    assert r.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(r.data)).active
+    assert sum(1 for row in ws.iter_rows(min_row=5, values_only=True) if row[0]) == 7
+    assert login_as("hanoi.leader").get(f"/admin/exports/{job.id}/download").status_code == 404
+    r = c.get("/admin/units/export/xlsx/?search=hoan+kiem")  # 3 rows: under the threshold, streamed now
     assert r.status_code == 200 and r.mimetype.endswith("sheet")
-    assert db.session.execute(db.select(db.func.count()).select_from(ExportJob)).scalar_one() == 0
+    assert db.session.execute(db.select(db.func.count()).select_from(ExportJob)).scalar_one() == 1
     assert db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar_one() > 0
+
+
+def test_counts_in_messages_are_vietnamese():
+    from adminapp import formatting
+
+    assert formatting.format_int(200000) == "200.000" and formatting.format_int(1250000) == "1.250.000"
 
 
 def test_only_the_requester_downloads_an_export_not_even_the_administrator(queued, login_as):

@@ -581,18 +581,11 @@ class ScopedModelView(ModelView):
         if not self.can_export or export_type not in self.export_types:
             abort(404)
         if jobs.enabled():
-            job = jobs.request_export(current_user, self.endpoint, export_type, request.query_string.decode())
-            db.session.commit()
-            jobs.enqueue_export(job.id)
-            flash("Đang chuẩn bị tệp xuất; trang này tự cập nhật tiến độ.", "info")
-            return redirect(url_for("exports.details_view", id=job.id))
+            return background_export(self.endpoint, export_type, request.query_string.decode())
         count, headers, rows = self.export_plan()
-        limit = current_app.config["EXPORT_SYNC_MAX_ROWS"]
-        if count is not None and count > limit:
-            flash(f"Danh sách có {count:,} dòng, vượt giới hạn xuất trực tiếp ({limit:,} dòng). "
-                  "Hãy lọc bớt, hoặc cấu hình hàng đợi (REDIS_URL) để xuất dưới nền.".replace(",", "."), "error")
-            return redirect(self.get_url(".index_view") + ("?" + request.query_string.decode()
-                                                             if request.query_string else ""))
+        if count is not None and count > current_app.config["EXPORT_SYNC_MAX_ROWS"]:
+            # no limit a user can meet: a large list is written on a background thread, with progress
+            return background_export(self.endpoint, export_type, request.query_string.decode(), rows_total=count)
         return send_temp_file(lambda path: write_export_file(self, export_type, headers, rows(), path=path),
                               "." + export_type, EXPORT_MIMETYPES[export_type], self.get_export_name(export_type))
 
@@ -748,6 +741,20 @@ EXPORT_MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": tabular.CSV_MIMETYPE,
 }
+
+
+def background_export(endpoint: str, export_type: str, query_string: str, *, title: str | None = None,
+                      rows_total: int | None = None):
+    """Create the current user's export job, start it (queue or thread) and show its progress page."""
+    job = jobs.request_export(current_user, endpoint, export_type, query_string, title=title, rows_total=rows_total)
+    db.session.commit()
+    jobs.start(job.id)
+    if rows_total:
+        flash(f"Danh sách có {formatting.format_int(rows_total)} dòng: tệp đang được chuẩn bị dưới nền, trang này "
+              "tự cập nhật tiến độ; khi xong, bấm “Tải về”.", "info")
+    else:
+        flash("Đang chuẩn bị tệp xuất dưới nền; trang này tự cập nhật tiến độ.", "info")
+    return redirect(url_for("exports.details_view", id=job.id))
 
 
 def write_export_file(view, export_type: str, headers, rows, path: str | None = None) -> str:

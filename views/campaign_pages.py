@@ -6,6 +6,7 @@ Every object is loaded through the access scope: out of scope answers 404, like 
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, field_rules, formatting, labels, params, uploads, versioning
+from adminapp import access, field_rules, formatting, jobs, labels, params, uploads, versioning
 from adminapp.exports import registrations as reg_export
 from adminapp.exports import tabular
 from adminapp.extensions import db
@@ -26,7 +27,7 @@ from adminapp.workflow import deadlines
 from adminapp.workflow import registrations as regsvc
 from forms.campaigns import ImportForm, LinkForm, ParticipantForm
 from models import Campaign, CampaignAttachment, CampaignLink, CampaignUnit, Participant, Registration, Unit
-from views.base import CONFLICT_MESSAGE, send_download, send_temp_file
+from views.base import CONFLICT_MESSAGE, background_export, send_download, send_temp_file
 
 REVIEW_PAGE_SIZE = 100
 REVIEW_PAGE_SIZES = (50, 100, 200, 500)  # 500 at once: a national campaign's pending lists, approved in bulk
@@ -307,11 +308,25 @@ class CampaignPages(BaseView):
 
     @expose("/<int:campaign_id>/registrations/export/<fmt>")
     def registrations_export(self, campaign_id, fmt):
+        """The review page's list as shown (tab, search, role): in the request, or as a background job when a
+        queue is configured or the list is large."""
+        campaign, stmt = self._review_export_query(campaign_id, fmt)
+        total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+        if jobs.enabled() or total > current_app.config["EXPORT_SYNC_MAX_ROWS"]:
+            return background_export(jobs.DOC_PREFIX + "review", fmt, _job_query(campaign),
+                                     title=f"Danh sách đăng ký theo đơn vị – {campaign.name}", rows_total=total)
+        return send_temp_file(lambda p: self._write_review(campaign, stmt, fmt, p), "." + fmt, MIMETYPES[fmt],
+                              f"dang-ky-phong-trao-{campaign.id}.{fmt}")
+
+    def _review_export_query(self, campaign_id, fmt):
         campaign = self._campaign(campaign_id)
         if fmt not in ("xlsx", "csv") or not access.has_permission(current_user, "export"):
             abort(404)
         tab, q, role_id, late = self._review_args()
-        stmt = self._registration_query(campaign, tab, q, role_id, late)
+        return campaign, self._registration_query(campaign, tab, q, role_id, late)
+
+    def _write_review(self, campaign, stmt, fmt, path, progress=None) -> int:
+        tab = self._review_args()[0]
         headers = ["TT", "Đơn vị", "Vai trò", "Trạng thái", "Số thành viên", "Ngày gửi", "Nộp muộn", "Lý do"]
         sizes = dict(db.session.execute(
             select(Participant.registration_id, func.count()).join(Registration)
@@ -320,35 +335,37 @@ class CampaignPages(BaseView):
         def rows():
             for n, r in enumerate(db.session.execute(stmt), start=1):
                 reg = r.Registration
-                yield [n, r.Unit.name, r.CampaignUnit.role.name if r.CampaignUnit else "",
+                yield (n, r.Unit.name, r.CampaignUnit.role.name if r.CampaignUnit else "",
                        regsvc.status_label(reg.status), sizes.get(reg.id, 0), reg.sent_at,
-                       deadlines.LATE_LABEL if reg.late else "", reg.last_reason]
+                       deadlines.LATE_LABEL if reg.late else "", reg.last_reason)
+                if progress is not None and n % 1000 == 0:
+                    progress(n)
 
-        name = f"dang-ky-phong-trao-{campaign.id}.{fmt}"
         if fmt == "xlsx":
-            return send_temp_file(lambda p: tabular.write_xlsx(
-                p, headers, rows(), title="DANH SÁCH ĐĂNG KÝ THEO ĐƠN VỊ",
-                subtitle=f"Phong trào: {campaign.name} – {dict(TABS)[tab]}",
-                kinds=["int", "text", "text", "text", "number", "date", "text", "text"]), ".xlsx", XLSX, name)
-        return send_temp_file(lambda p: _write_csv(p, headers, rows()), ".csv", tabular.CSV_MIMETYPE, name)
+            return tabular.write_xlsx(path, headers, rows(), title="DANH SÁCH ĐĂNG KÝ THEO ĐƠN VỊ",
+                                      subtitle=f"Phong trào: {campaign.name} – {dict(TABS)[tab]}",
+                                      kinds=["int", "text", "text", "text", "number", "date", "text", "text"])
+        return _write_csv(path, headers, rows())
 
     @expose("/<int:campaign_id>/consolidated/<fmt>")
     def consolidated(self, campaign_id, fmt):
-        """Danh sách tổng hợp đăng ký: for the launching side only (units never see each other's lists)."""
+        """Danh sách tổng hợp đăng ký: for the launching side only (units never see each other's lists). A
+        background job when a queue is configured or the list is large."""
+        campaign, approved = self._consolidated_args(campaign_id, fmt)
+        total = reg_export.count_rows(campaign, approved)
+        if jobs.enabled() or total > current_app.config["EXPORT_SYNC_MAX_ROWS"]:
+            return background_export(jobs.DOC_PREFIX + "consolidated", fmt, _job_query(campaign),
+                                     title=f"Danh sách tổng hợp đăng ký – {campaign.name}", rows_total=total)
+        return send_temp_file(lambda p: _write_consolidated(campaign, approved, fmt, p), "." + fmt, MIMETYPES[fmt],
+                              f"danh-sach-tong-hop-dang-ky-{campaign.id}.{fmt}")
+
+    def _consolidated_args(self, campaign_id, fmt):
         campaign = self._campaign(campaign_id)
         if fmt not in ("xlsx", "csv") or not self._owner_side(campaign):
             abort(404)
         if not access.has_permission(current_user, "export"):
             abort(403)
-        approved = request.args.get("approved") == "1"
-        name = f"danh-sach-tong-hop-dang-ky-{campaign.id}.{fmt}"
-        if fmt == "xlsx":
-            return send_temp_file(lambda p: reg_export.write_xlsx(p, campaign, approved), ".xlsx", XLSX, name)
-
-        def _csv(p):
-            with open(p, "w", encoding="utf-8", newline="") as fh:
-                reg_export.write_csv(fh, campaign, approved)
-        return send_temp_file(_csv, ".csv", tabular.CSV_MIMETYPE, name)
+        return campaign, request.args.get("approved") == "1"
 
     # ----------------------------------------------------------------- one registration
 
@@ -467,6 +484,44 @@ def _deadline_view(campaign: Campaign, reg: Registration | None) -> dict:
             "extensions": deadlines.extensions(campaign)}
 
 
-def _write_csv(path, headers, rows):
+def _write_csv(path, headers, rows) -> int:
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        tabular.write_csv(fh, headers, rows)
+        return tabular.write_csv(fh, headers, rows)
+
+
+MIMETYPES = {"xlsx": XLSX, "csv": tabular.CSV_MIMETYPE}
+
+
+def _write_consolidated(campaign, approved: bool, fmt: str, path: str, progress=None) -> int:
+    if fmt == "xlsx":
+        return reg_export.write_xlsx(path, campaign, approved, progress=progress)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        return reg_export.write_csv(fh, campaign, approved, progress=progress)
+
+
+def _job_query(campaign) -> str:
+    """The request's own arguments (tab, search, role, approved) and the campaign, for the background job."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "campaign"]
+    return urlencode([("campaign", str(campaign.id)), *args])
+
+
+def _view():
+    view = jobs.find_view("campaign")
+    if view is None:
+        raise PermissionError("Trang phong trào không còn.")
+    return view
+
+
+@jobs.document("review")
+def _review_job(fmt, path, progress):
+    """Background job: the review page's export, rebuilt as the user from the request's arguments."""
+    campaign, stmt = _view()._review_export_query(request.args.get("campaign", type=params.arg_id), fmt)
+    count = _view()._write_review(campaign, stmt, fmt, path, progress)
+    return f"dang-ky-phong-trao-{campaign.id}.{fmt}", count
+
+
+@jobs.document("consolidated")
+def _consolidated_job(fmt, path, progress):
+    campaign, approved = _view()._consolidated_args(request.args.get("campaign", type=params.arg_id), fmt)
+    count = _write_consolidated(campaign, approved, fmt, path, progress)
+    return f"danh-sach-tong-hop-dang-ky-{campaign.id}.{fmt}", count

@@ -6,7 +6,7 @@ from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
 
-from adminapp import access, labels
+from adminapp import access, formatting, labels
 from adminapp.extensions import db
 from models import ExportJob, utcnow
 from views.base import EXPORT_MIMETYPES, ScopedModelView, send_download
@@ -15,7 +15,7 @@ from views.base import EXPORT_MIMETYPES, ScopedModelView, send_download
 def _progress(view, context, model, name):  # noqa: ARG001
     if model.rows_total is None:
         return "—"
-    return f"{model.rows_done:,}/{model.rows_total:,}".replace(",", ".")
+    return f"{formatting.format_int(model.rows_done)}/{formatting.format_int(model.rows_total)}"
 
 
 def _download(view, context, model, name):  # noqa: ARG001

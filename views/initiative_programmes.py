@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
@@ -18,14 +19,14 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from adminapp import access, clock, formatting, labels, params, versioning
+from adminapp import access, clock, field_rules, formatting, jobs, labels, params, versioning
 from adminapp.exports import initiative_summary, tabular
 from adminapp.extensions import db
 from adminapp.workflow import deadlines
 from adminapp.workflow import dossiers as dossier_service
 from adminapp.workflow import programmes as service
 from models import Dossier, Initiative, Programme, Unit
-from views.base import EXPORT_MIMETYPES, ScopedModelView, send_download, send_temp_file
+from views.base import EXPORT_MIMETYPES, ScopedModelView, background_export, send_download, send_temp_file
 
 
 def _name_formatter(view, context, model, name):  # noqa: ARG001
@@ -246,6 +247,7 @@ class ProgrammeView(ScopedModelView):
                     dossier_service.update_dossier(
                         current_user, dossier, letter_number=form.letter_number.data,
                         letter_date=form.letter_date.data, signer=form.signer.data,
+                        signer_title=form.signer_title.data, place=form.place.data,
                         file_name=upload.filename if has_file else None,
                         file_data=upload.read() if has_file else None,
                         max_mb=current_app.config.get("MAX_UPLOAD_MB", 20), expected_version=expected,
@@ -324,16 +326,26 @@ class ProgrammeView(ScopedModelView):
 
     @expose("/<int:pid>/summary.xlsx")
     def summary(self, pid):
+        """The summary table of the unit's dossier: in the request, or a background job when a queue is set."""
+        programme, unit = self._summary_args(pid)
+        if jobs.enabled():
+            query = urlencode({"pid": programme.id, "unit": unit.id})
+            return background_export(jobs.DOC_PREFIX + "summary", "xlsx", query,
+                                     title=f"Tổng hợp tóm tắt sáng kiến – {unit.name}")
+        return send_temp_file(lambda path: self._write_summary(programme, unit, path), ".xlsx",
+                              EXPORT_MIMETYPES["xlsx"], f"tong-hop-tom-tat-sang-kien-{unit.code}.xlsx")
+
+    def _summary_args(self, pid):
         if not access.has_permission(current_user, "export"):
             abort(403)
         programme = self._programme(pid)
-        unit = self._unit_arg(programme)
+        return programme, self._unit_arg(programme)
+
+    def _write_summary(self, programme, unit, path) -> int:
         dossier = dossier_service.get_or_new(programme, unit)
         rows = dossier_service.summary_initiatives(programme, unit)
-        return send_temp_file(
-            lambda path: initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, signer=dossier.signer,
-                                                          as_of=initiative_summary.record_date(dossier, programme)),
-            ".xlsx", EXPORT_MIMETYPES["xlsx"], f"tong-hop-tom-tat-sang-kien-{unit.code}.xlsx")
+        return initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, programme=programme,
+                                                hidden=field_rules.hidden_fields(current_user, "initiative"))
 
     # ----------------------------------------------------------------- statistics
 
@@ -386,3 +398,11 @@ class ProgrammeView(ScopedModelView):
 
 
 STAT_SECTIONS = [("unit", "Đơn vị"), ("field", "Lĩnh vực"), ("group", "Nhóm"), ("status", "Trạng thái")]
+
+
+@jobs.document("summary")
+def _summary_job(export_type, path, progress):  # noqa: ARG001 - a few dozen rows: no progress to report
+    """Background job: the summary table, rebuilt as the user (scope and field rules as in the request)."""
+    view = jobs.find_view("programmes")
+    programme, unit = view._summary_args(request.args.get("pid", type=params.arg_id))
+    return f"tong-hop-tom-tat-sang-kien-{unit.code}.xlsx", view._write_summary(programme, unit, path)

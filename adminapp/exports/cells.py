@@ -70,7 +70,9 @@ def cell_text(value) -> str:
 class Formats:
     """The formats of one workbook, created once."""
 
-    def __init__(self, wb, *, font: str = FONT, size: int = 11, border: bool = True, wrap: bool = True):
+    SIZE = 11
+
+    def __init__(self, wb, *, font: str = FONT, size: int = SIZE, border: bool = True, wrap: bool = True):
         base = {"font_name": font, "font_size": size}
         cell = {**base, "valign": "top"}
         if border:
@@ -137,9 +139,10 @@ def column_widths(headers: Sequence[str], measured: Sequence[int], cap: int = WI
 
 
 def write_rows(ws, fmts: Formats, kinds: Sequence[str], rows: Iterable[Sequence], first_row: int,
-               measure: list[int] | None = None, sample: int = WIDTH_SAMPLE) -> int:
+               measure: list[int] | None = None, sample: int = WIDTH_SAMPLE, height=None) -> int:
     """Write `rows` (tuples or lists) from `first_row`; returns the number written. The first `sample` rows
-    are measured into `measure` (characters per column) when given."""
+    are measured into `measure` (characters per column) when given; `height(values)` gives each row's height
+    in points (printable documents: adminapp.exports.printable)."""
     write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
     text_f, int_f, num_f, dec_f, date_f, dt_f = (fmts.text, fmts.int, fmts.number, fmts.decimal, fmts.date,
                                                  fmts.datetime)
@@ -150,6 +153,8 @@ def write_rows(ws, fmts: Formats, kinds: Sequence[str], rows: Iterable[Sequence]
     for values in rows:
         row += 1
         count += 1
+        if height is not None:
+            ws.set_row(row, height(values))
         if measure is not None and count <= sample:
             for c, v in enumerate(values):
                 w = value_width(v)
@@ -189,6 +194,8 @@ def write_rows(ws, fmts: Formats, kinds: Sequence[str], rows: Iterable[Sequence]
                     write_number(row, c, float(v), num_f if v == v.to_integral_value() else dec_f)
                 else:
                     _write_auto(ws, fmts, row, c, v)
+            elif v.__class__ is str:  # AUTO: a formatter's label
+                write_string(row, c, v, text_f)
             else:  # BOOL, AUTO
                 _write_auto(ws, fmts, row, c, v)
     return count

@@ -5,7 +5,7 @@ header, landscape, fit to width (adminapp.exports.tabular). Streamed from a Core
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adminapp import formatting, labels
 from adminapp.exports import tabular
@@ -19,7 +19,7 @@ WIDTHS = [6, 36, 12, 32, 10, 24, 32, 16, 12, 11]
 KINDS = ["int", "text", "text", "text", "int", "text", "text", "text", "date", "text"]
 
 
-def consolidated_rows(campaign, approved_only: bool = False):
+def _statement(campaign, approved_only: bool):
     stmt = (
         select(Unit.name, Participant.kind, Participant.full_name, Participant.birth_year, Participant.position,
                Participant.unit_name, Registration.status, Registration.sent_at, Registration.late)
@@ -32,10 +32,22 @@ def consolidated_rows(campaign, approved_only: bool = False):
         stmt = stmt.where(Registration.status == "approved")
     else:
         stmt = stmt.where(Registration.status != "not_sent")  # only lists that were sent up
+    return stmt
+
+
+def count_rows(campaign, approved_only: bool = False) -> int:
+    stmt = _statement(campaign, approved_only).order_by(None)
+    return db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
+def consolidated_rows(campaign, approved_only: bool = False, progress=None):
+    stmt = _statement(campaign, approved_only)
     for n, row in enumerate(db.session.execute(stmt.execution_options(yield_per=500)), start=1):
         yield (n, row.name, labels.PARTICIPANT_KINDS.get(row.kind, row.kind), row.full_name, row.birth_year,
                row.position, row.unit_name, labels.REGISTRATION_STATUSES.get(row.status, row.status), row.sent_at,
                "Nộp muộn" if row.late else "")
+        if progress is not None and n % 1000 == 0:
+            progress(n)
 
 
 def subtitle(campaign, approved_only: bool) -> str:
@@ -44,11 +56,11 @@ def subtitle(campaign, approved_only: bool) -> str:
     return text + (" – Chỉ các danh sách đã duyệt" if approved_only else "")
 
 
-def write_xlsx(path, campaign, approved_only: bool = False) -> int:
-    return tabular.write_xlsx(path, HEADERS, consolidated_rows(campaign, approved_only), title=TITLE,
+def write_xlsx(path, campaign, approved_only: bool = False, progress=None) -> int:
+    return tabular.write_xlsx(path, HEADERS, consolidated_rows(campaign, approved_only, progress), title=TITLE,
                               subtitle=subtitle(campaign, approved_only), sheet_name="Tổng hợp đăng ký",
-                              widths=WIDTHS, kinds=KINDS)
+                              widths=WIDTHS, kinds=KINDS, closing={"place": None, "title": None, "name": None})
 
 
-def write_csv(fh, campaign, approved_only: bool = False) -> int:
-    return tabular.write_csv(fh, HEADERS, consolidated_rows(campaign, approved_only))
+def write_csv(fh, campaign, approved_only: bool = False, progress=None) -> int:
+    return tabular.write_csv(fh, HEADERS, consolidated_rows(campaign, approved_only, progress))

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import xlsxwriter
 
-from adminapp.exports import cells
+from adminapp.exports import cells, printable
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIMETYPE = "text/csv"  # Werkzeug adds "; charset=utf-8" to text types (once)
@@ -35,25 +35,50 @@ def write_xlsx(
     sheet_name: str = "Dữ liệu",
     widths: Sequence[int] | None = None,
     kinds: Sequence[str] | None = None,
+    closing: dict | None = None,
 ) -> int:
     """Write a printable sheet (title, frozen header with autofilter, landscape, fit to width). Column widths
     follow the content (capped) unless `widths` is given; `kinds` types the columns (default: by value).
-    Returns the rows written."""
+
+    An official document (`widths` given and `closing` = {"place", "title", "name"}) prints as it is: title
+    and subtitle merged over the table and wrapped, each row as tall as its wrapped text, then the
+    place-and-date line and the signature block (adminapp.exports.printable). Returns the rows written."""
     wb = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False})
     ws = wb.add_worksheet(sheet_name[:31])
     fmts = cells.Formats(wb)
+    ncols = len(headers)
+    document = closing is not None and widths is not None
+    height = None
 
     row = 0
-    if title:
-        ws.write_string(row, 0, title, fmts.title)
-        row += 1
-    if subtitle:
-        ws.write_string(row, 0, subtitle, fmts.subtitle)
-        row += 1
+    if document:
+        metrics, bold = printable.Metrics(cells.Formats.SIZE), printable.Metrics(cells.Formats.SIZE, bold=True)
+        total = sum(widths)
+        title_f = wb.add_format({**fmts.base, "bold": True, "font_size": cells.Formats.SIZE + 3, "align": "center",
+                                 "valign": "vcenter", "text_wrap": True})
+        sub_f = wb.add_format({**fmts.base, "italic": True, "align": "center", "valign": "vcenter", "text_wrap": True})
+        for text, fmt, m in ((title, title_f, printable.Metrics(cells.Formats.SIZE + 3, bold=True)),
+                             (subtitle, sub_f, metrics)):
+            if text:
+                ws.set_row(row, printable.row_height(m, [text], [total]))
+                ws.merge_range(row, 0, row, ncols - 1, text, fmt)
+                row += 1
+        text_cols = [c for c, k in enumerate(kinds or []) if k in (cells.TEXT, cells.AUTO)] or list(range(ncols))
+
+        def height(values):
+            return printable.row_height(metrics, [values[c] for c in text_cols], [widths[c] for c in text_cols])
+    else:
+        if title:
+            ws.write_string(row, 0, title, fmts.title)
+            row += 1
+        if subtitle:
+            ws.write_string(row, 0, subtitle, fmts.subtitle)
+            row += 1
     if title or subtitle:
         row += 1
     header_row = row
-    ncols = len(headers)
+    if document:
+        ws.set_row(header_row, printable.row_height(bold, headers, widths) + 2)
     for c, h in enumerate(headers):
         ws.write_string(header_row, c, h, fmts.head)
     ws.freeze_panes(header_row + 1, 0)
@@ -64,12 +89,17 @@ def write_xlsx(
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
     measure = None if widths else [0] * ncols
-    count = cells.write_rows(ws, fmts, kinds or [cells.AUTO] * ncols, rows, header_row + 1, measure)
+    count = cells.write_rows(ws, fmts, kinds or [cells.AUTO] * ncols, rows, header_row + 1, measure, height=height)
     col_widths = list(widths) if widths else cells.column_widths(headers, measure)
     for c, w in enumerate(col_widths):
         ws.set_column(c, c, w)
     # kept on an empty list too: the header alone is a valid filter range
     ws.autofilter(header_row, 0, header_row + count, max(ncols - 1, 0))
+    if document:
+        first = max(0, ncols - 4)
+        printable.write_closing(ws, header_row + count + 2, first, ncols - 1,
+                                printable.closing_formats(wb, {**fmts.base, "font_size": cells.Formats.SIZE + 1}),
+                                place=closing.get("place"), title=closing.get("title"), name=closing.get("name"))
     wb.close()
     return count
 

@@ -91,7 +91,7 @@ DOSSIER_CONFLICT = ("Hồ sơ này vừa được người khác lưu sau khi b�
 
 
 def update_dossier(actor: User, dossier: Dossier, *, letter_number: str | None, letter_date, signer: str | None,
-                   file_name: str | None = None, file_data: bytes | None = None, max_mb: int | None = None,
+                   signer_title: str | None = None, place: str | None = None, file_name: str | None = None, file_data: bytes | None = None, max_mb: int | None = None,
                    expected_version: int | None = None) -> Dossier:
     """Save the cover letter fields (and file). A sent dossier is not changed any more. The fields and the
     file are one aggregate under the dossier's version: a form opened before another officer's save is
@@ -120,6 +120,8 @@ def update_dossier(actor: User, dossier: Dossier, *, letter_number: str | None, 
     dossier.letter_number = (letter_number or "").strip()[:64] or None
     dossier.letter_date = letter_date
     dossier.signer = (signer or "").strip()[:160] or None
+    dossier.signer_title = (signer_title or "").strip()[:120] or None
+    dossier.place = (place or "").strip()[:120] or None
     db.session.add(dossier)
     versioning.touch(dossier)
     db.session.flush()

@@ -173,8 +173,9 @@ def test_seed_scenario_end_to_end(login_as, unit):
     assert SEED_NAME in values[1][0] and "01/01/2021 – 31/12/2021" in values[1][0]
     header = values[3]
     assert list(header[:4]) == ["TT", "Đơn vị đăng ký", "Đối tượng", "Họ và tên / Tên tập thể"]
-    data = values[4:]
+    data = [row for row in values[4:] if isinstance(row[0], int)]
     assert len(data) == 3
+    assert "TM. BAN THƯỜNG VỤ" in values[-1][5]  # the place-and-date line and signature block after the list
     assert {row[3] for row in data} == {"Nguyễn Thị Mai", "Nguyễn Văn A", "Tổ sản xuất số 2"}
     assert {row[2] for row in data} == {"Cá nhân", "Tập thể"}
     assert ws.freeze_panes == "A5"

@@ -18,7 +18,7 @@ COLUMNS = [
     "Thời gian áp dụng",
     "Tóm tắt nội dung sáng kiến",
     "Hiệu quả sáng kiến, giá trị làm lợi, phạm vi ứng dụng",
-    "Các danh hiệu thi đua hình thức khen thưởng cá nhân trong 03 năm",
+    "Các danh hiệu thi đua hình thức khen thưởng cá nhân trong 03 năm (2018 – 2020)",  # the programme of 2021
 ]
 
 
@@ -136,7 +136,9 @@ def test_seed_programme_end_to_end(client, login_as, unit, programme):
         assert ws.cell(5, 5).value == "đ" * 1000
         assert "150.000.000 đồng" in ws.cell(5, 6).value
         assert ws.cell(6, 1).value is None
-        assert ws.cell(7, 5).value == "TM. BAN THƯỜNG VỤ"
+        closing = ws.cell(7, 5).value  # the place-and-date line and the signature block, one cell
+        assert closing.startswith("……………, ngày ") and "TM. BAN THƯỜNG VỤ" in closing
+        assert closing.endswith("Phạm Quang Thanh")
         assert ws.cell(5, 2).font.name == "Times New Roman" and ws.cell(5, 2).alignment.wrap_text
         assert ws.cell(4, 1).border.left.style == "thin"
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
