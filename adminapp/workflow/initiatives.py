@@ -201,7 +201,10 @@ def submit_initiative(programme: Programme, data: dict, *, now: datetime | None 
         errors["field"] = "Vui lòng chọn lĩnh vực trong danh sách."
 
     app_date = data.get("application_date")
-    if not isinstance(app_date, date) or isinstance(app_date, datetime):
+    if isinstance(app_date, str) and app_date.strip():
+        from adminapp.formatting import INVALID_DATE
+        errors["application_date"] = INVALID_DATE
+    elif not isinstance(app_date, date) or isinstance(app_date, datetime):
         errors["application_date"] = "Cần nhập ngày bắt đầu áp dụng (dd/mm/yyyy)."
     elif not (programme.application_from <= app_date <= programme.application_to):
         from adminapp.formatting import format_date
