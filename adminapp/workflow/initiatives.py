@@ -374,6 +374,10 @@ def apply(actor: User, initiative: Initiative, action: str, *, reason: str | Non
         ) from None
     audit.record(actor, initiative, f"initiative.{action}", from_state, target, reason or opinion,
                  details=details)
+    if action in ("nominate", "reject", "honour"):
+        from adminapp import notifications
+
+        notifications.on_initiative_moved(actor, initiative, action, reason)
     return target
 
 

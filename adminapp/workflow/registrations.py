@@ -149,6 +149,9 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
     audit.record_many(user, [_event(reg, action, from_state, to_state, reason)])
     db.session.flush()
     db.session.refresh(reg)
+    from adminapp import notifications
+
+    notifications.on_registration_moved(user, reg, action, reason)
     return reg
 
 
@@ -203,7 +206,10 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
             else:
                 result.skipped.append((reg.id, reg.unit.name, RACED))
         audit.record_many(user, events)
+        from adminapp import notifications
+
         for reg, *_ in events:
+            notifications.on_registration_moved(user, reg, action, reason)
             db.session.expire(reg)  # the UPDATE bypassed the session: reload on next use
     order = {rid: n for n, rid in enumerate(dict.fromkeys(registration_ids))}
     result.changed.sort(key=order.get)
