@@ -45,6 +45,9 @@ def init_admin(app: Flask) -> Admin:
     )
     campaigns.register(admin)
     initiatives.register(admin)
+    from adminapp.workflow.registrations import display_status
+
+    app.jinja_env.globals["status_of"] = display_status
     from views.notifications import NotificationsView
 
     admin.add_view(NotificationsView(name="Thông báo", endpoint="notifications", url="/admin/notifications"))

@@ -300,9 +300,9 @@ class RegistrationView(ScopedModelView):
     column_labels = {"campaign": "Phong trào", "unit": "Đơn vị", "status": "Trạng thái", "sent_at": "Ngày gửi",
                      "reviewed_at": "Ngày duyệt", "last_reason": "Lý do (từ chối / hủy phê duyệt)"}
     column_formatters = {"campaign": _reg_campaign,
-                         "status": lambda v, c, m, n: status_label(m.status)}
+                         "status": lambda v, c, m, n: status_label(m.status, m.reopened)}
     column_formatters_export = {"campaign": lambda v, c, m, n: m.campaign.name,
-                                "status": lambda v, c, m, n: status_label(m.status)}
+                                "status": lambda v, c, m, n: status_label(m.status, m.reopened)}
     column_default_sort = ("id", True)
     column_select_related_list = [Registration.campaign, Registration.unit]
     column_filters = [
