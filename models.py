@@ -196,6 +196,8 @@ class User(UserMixin, SearchableMixin, db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     search_text = db.Column(db.String(700), nullable=False, default="", index=True)
     version = db.Column(db.Integer, nullable=False, default=1)
+    # notices also by e-mail (the person's own switch, on the notifications page)
+    email_notifications = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
 
     unit = db.relationship("Unit")
     roles = db.relationship("Role", secondary=user_role, lazy="selectin", order_by="Role.id")
@@ -730,3 +732,26 @@ class ExportJob(db.Model):
 
     def __str__(self) -> str:
         return self.title or self.endpoint
+
+
+class Notification(db.Model):
+    """A notice to one person (adminapp/notifications.py): shown under the bell, e-mailed unless switched off."""
+
+    __tablename__ = "notification"
+    __table_args__ = (db.Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = db.Column(db.String(48), nullable=False)
+    title = db.Column(db.String(300), nullable=False)
+    body = db.Column(db.Text, nullable=False, default="")
+    url = db.Column(db.String(500))
+    # one notice per (person, event): a deadline reminder run twice does not repeat it
+    dedupe_key = db.Column(db.String(200))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    read_at = db.Column(db.DateTime)
+    email_status = db.Column(db.String(16), nullable=False, default="none")  # none | pending | sent | failed
+    email_attempts = db.Column(db.Integer, nullable=False, default=0)
+    email_error = db.Column(db.Text)
+
+    user = db.relationship("User")

@@ -11,7 +11,7 @@ from werkzeug.utils import cached_property
 
 from adminapp import audit, formatting, labels, params, unit_history  # noqa: F401 - unit_history: version events
 from adminapp.config import DEV_SECRET_KEY, config_class, default_sqlite_uri, shared_state_warning
-from adminapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from adminapp.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -108,6 +108,9 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(BASE_DIR, "migrations"), compare_type=True)
     csrf.init_app(app)
+    mail.init_app(app)
+    from adminapp import notifications  # noqa: F401  (its session events send e-mail after commit)
+
     limiter.init_app(app)
     babel.init_app(
         app,

@@ -18,6 +18,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(units_group)
+    app.cli.add_command(notifications_group)
 
 
 @click.group(help="Nạp dữ liệu danh mục và dữ liệu mẫu.")
@@ -171,3 +172,26 @@ def units_apply_due_cmd():
 
     applied = reorganisation.apply_due()
     click.echo(f"Đã thực hiện {len(applied)} kế hoạch sắp xếp.")
+
+
+@click.group("notifications", help="Thông báo.")
+def notifications_group():
+    pass
+
+
+@notifications_group.command("deadlines", help="Nhắc các đơn vị chưa gửi danh sách khi còn 3 ngày đến hạn "
+                                               "(chạy mỗi ngày; chạy lại trong ngày không nhắc lặp).")
+def notifications_deadlines_cmd():
+    from adminapp import notifications
+
+    n = notifications.deadline_reminders()
+    db.session.commit()
+    click.echo(f"Đã tạo {n} thông báo nhắc hạn.")
+
+
+@notifications_group.command("retry", help="Gửi lại các thư thông báo chưa gửi được.")
+def notifications_retry_cmd():
+    from adminapp import notifications
+
+    n = notifications.retry_failed()
+    click.echo(f"Đã gửi {n} thư.")

@@ -57,6 +57,19 @@ class Config:
     EXPORT_THREADS = int(os.environ.get("EXPORT_THREADS", 2))
     EXPORT_TTL_HOURS = int(os.environ.get("EXPORT_TTL_HOURS", 24))
 
+    # E-mail of notifications (adminapp/notifications.py, Flask-Mailman). No MAIL_SERVER: in-app only.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")  # also under tests: they read a real SMTP server
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 10))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "thidua-khenthuong@localhost")
+    MAIL_RETRIES = int(os.environ.get("MAIL_RETRIES", 3))
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "")  # absolute links in e-mails, e.g. https://thidua.congdoan.vn
+
     ARGON2_TIME_COST = None  # library defaults
     ARGON2_MEMORY_COST = None
     TESTING = False

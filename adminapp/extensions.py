@@ -5,6 +5,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -21,6 +22,7 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+mail = Mail()  # notification e-mail (adminapp/notifications.py), MAIL_* settings
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ARG001

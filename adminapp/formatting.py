@@ -5,6 +5,7 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+INVALID_DATE = "Ngày không hợp lệ, nhập theo dạng ngày/tháng/năm, ví dụ 31/12/2021"
 
 
 def to_local(value: datetime) -> datetime:

@@ -76,6 +76,10 @@ REGISTRATION_STATUSES = {
     "approved": "Đã duyệt",
 }
 
+# A list whose approval was revoked is back with its unit ("pending" with reopened): named for what it is.
+REGISTRATION_REOPENED = "Bị hủy phê duyệt – chờ đơn vị gửi lại"
+REGISTRATION_RESEND = "Gửi lại"
+
 REGISTRATION_ACTIONS = {
     "send": "Gửi",
     "approve": "Phê duyệt",

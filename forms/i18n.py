@@ -6,7 +6,7 @@ MESSAGES = {
     "Not a valid decimal value.": "Giá trị phải là số.",
     "Not a valid float value.": "Giá trị phải là số.",
     "Not a valid datetime value.": "Ngày giờ không hợp lệ.",
-    "Not a valid date value.": "Ngày không hợp lệ (định dạng dd/mm/yyyy).",
+    "Not a valid date value.": "Ngày không hợp lệ, nhập theo dạng ngày/tháng/năm, ví dụ 31/12/2021",
     "Not a valid time value.": "Giờ không hợp lệ.",
     "Not a valid choice.": "Lựa chọn không hợp lệ.",
     "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",

@@ -59,7 +59,8 @@ class PublicInitiativeForm(VnForm):
     application_date = StringField("Thời gian áp dụng (ngày bắt đầu áp dụng)",
                                    validators=[DataRequired(message="Cần nhập ngày bắt đầu áp dụng."),
                                                Length(max=10)],
-                                   render_kw={"maxlength": 10, "placeholder": "dd/mm/yyyy"})
+                                   render_kw={"maxlength": 10, "placeholder": "dd/mm/yyyy", "autocomplete": "off",
+                                              "data-app-date": "1", "inputmode": "numeric"})
     effectiveness = TextAreaField("Hiệu quả sáng kiến", validators=[Optional(), Length(max=2000)],
                                   render_kw={"rows": 3, "maxlength": 2000})
     benefit_value = StringField("Giá trị làm lợi (đồng)", validators=[Optional(), Length(max=25)],
@@ -79,7 +80,8 @@ class PublicInitiativeForm(VnForm):
             "level1_unit_id": self.level1_unit_id.data, "unit_id": self.unit_id.data,
             "group": self.group.data, "title": self.title.data, "field": self.field.data,
             "description": self.description.data,
-            "application_date": parse_vn_date(self.application_date.data),
+            # a typed text that is no date goes as text: the service says it is not a date (not "missing")
+            "application_date": parse_vn_date(self.application_date.data) or (self.application_date.data or None),
             "effectiveness": self.effectiveness.data, "benefit_value": parse_money(self.benefit_value.data),
             "scope": self.scope.data, "awards": self.awards.data,
         }

@@ -226,10 +226,11 @@ def test_date_fields_use_dd_mm_yyyy(login_as, unit):
     saved = unit("01-001-01")
     assert saved.valid_from == date(2025, 7, 1) and saved.valid_to == date(2030, 12, 31)
     html = c.get(url).get_data(as_text=True)
-    assert 'value="01/07/2025"' in html and 'data-date-format="DD/MM/YYYY"' in html
+    assert 'value="01/07/2025"' in html and 'data-app-date="1"' in html
     data.update(csrf_token=csrf_from(html), version_token=str(saved.version), valid_from="31/02/2025")
     r = c.post(url, data=data)
-    assert r.status_code == 200 and "Ngày không hợp lệ" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "Ngày không hợp lệ, nhập theo dạng ngày/tháng/năm, ví dụ 31/12/2021" in \
+        r.get_data(as_text=True)
 
 
 def test_paging_shows_every_row_once_whatever_the_sort(login_as):

@@ -45,6 +45,23 @@ def init_admin(app: Flask) -> Admin:
     )
     campaigns.register(admin)
     initiatives.register(admin)
+    from adminapp.workflow.registrations import display_status
+
+    app.jinja_env.globals["status_of"] = display_status
+    from views.notifications import NotificationsView
+
+    admin.add_view(NotificationsView(name="Thông báo", endpoint="notifications", url="/admin/notifications"))
+
+    @app.context_processor
+    def _notification_bell():
+        def notification_unread() -> int:
+            from flask_login import current_user
+
+            from adminapp import notifications
+
+            return notifications.unread_count(current_user) if current_user.is_authenticated else 0
+
+        return {"notification_unread": notification_unread}
     admin.add_view(UnitView(Unit, name="Đơn vị", endpoint="units", category="Hệ thống"))
     admin.add_view(UserView(User, name="Người dùng", endpoint="users", category="Hệ thống"))
     admin.add_view(RoleView(Role, name="Vai trò", endpoint="roles", category="Hệ thống"))

@@ -31,7 +31,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.form import AdminModelConverter
-from flask_admin.form import BaseForm, DatePickerWidget
+from flask_admin.form import BaseForm
 from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
 from flask_admin.model.form import converts
 from flask_login import current_user
@@ -42,13 +42,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from unidecode import unidecode
-from wtforms import DateField, HiddenField, ValidationError
+from wtforms import HiddenField, ValidationError
 from wtforms.validators import NumberRange
 
 from adminapp import access, audit, clock, field_rules, formatting, jobs, params, revisions, versioning
 from adminapp.exports import cells, tabular
 from adminapp.extensions import db
 from adminapp.text import like_pattern, raw_like_pattern
+from forms.fields import VnDateField
 from forms.i18n import TRANSLATIONS
 from forms.unicode import NfcMeta
 from models import AuditEvent
@@ -154,13 +155,6 @@ TYPE_FORMATTERS = {
 }
 
 
-class VietnameseDatePicker(DatePickerWidget):
-    def __call__(self, field, **kwargs):
-        kwargs.setdefault("data-date-format", "DD/MM/YYYY")
-        kwargs.setdefault("placeholder", "dd/mm/yyyy")
-        return super().__call__(field, **kwargs)
-
-
 class PlausibleYear:
     """Dates of this application (validity, deadlines, periods) lie in 1900–2100. A year such as 0001
     was accepted and then shown as "01/01/1" (found by form fuzzing)."""
@@ -171,14 +165,13 @@ class PlausibleYear:
 
 
 class VietnameseModelConverter(AdminModelConverter):
-    """Date fields typed and shown as dd/mm/yyyy (ISO still accepted), years 1900–2100."""
+    """Date fields typed as dd/mm/yyyy or picked in the Vietnamese calendar (forms.fields.VnDateField,
+    flatpickr instead of Flask-Admin's daterangepicker), years 1900–2100."""
 
     @converts("Date")
     def convert_date(self, field_args, **extra):  # noqa: ARG002
-        field_args.setdefault("widget", VietnameseDatePicker())
-        field_args.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
         field_args["validators"] = list(field_args.get("validators") or []) + [PlausibleYear()]
-        return DateField(**field_args)
+        return VnDateField(**field_args)
 
 
     @converts("Integer")  # includes BigInteger and SmallInteger

@@ -336,7 +336,7 @@ class CampaignPages(BaseView):
             for n, r in enumerate(db.session.execute(stmt), start=1):
                 reg = r.Registration
                 yield (n, r.Unit.name, r.CampaignUnit.role.name if r.CampaignUnit else "",
-                       regsvc.status_label(reg.status), sizes.get(reg.id, 0), reg.sent_at,
+                       regsvc.display_status(reg), sizes.get(reg.id, 0), reg.sent_at,
                        deadlines.LATE_LABEL if reg.late else "", reg.last_reason)
                 if progress is not None and n % 1000 == 0:
                     progress(n)
@@ -383,7 +383,9 @@ class CampaignPages(BaseView):
             can_review=access.can_review_registration(current_user, reg),
             form=form or ParticipantForm(formdata=None), import_form=ImportForm(formdata=None),
             import_errors=import_errors or [], fmt=formatting, transitions=regsvc.TRANSITIONS,
-            deadline=_deadline_view(reg.campaign, reg))
+            deadline=_deadline_view(reg.campaign, reg),
+            can_send=regsvc.can_send_now(reg) and reg.campaign.status == "launched",
+            send_text=regsvc.send_label(reg), status_text=regsvc.display_status(reg))
         return html, status
 
     @expose("/registration/<int:registration_id>")
@@ -402,7 +404,7 @@ class CampaignPages(BaseView):
                          expected_version=versioning.parse_version(request.form.get("version")))
             db.session.commit()
             verb = labels.REGISTRATION_ACTIONS.get(action, action)
-            flash(f"{verb}: danh sách của {reg.unit.name} chuyển sang “{regsvc.status_label(reg.status)}”.",
+            flash(f"{verb}: danh sách của {reg.unit.name} chuyển sang “{regsvc.display_status(reg)}”.",
                   "success")
         except SERVICE_ERRORS as exc:
             _fail(exc)

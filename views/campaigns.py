@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from adminapp import access, field_rules, formatting, labels, params
 from adminapp.extensions import db
-from adminapp.text import like_pattern
+from adminapp.text import fold, like_pattern
 from adminapp.workflow import campaigns as svc
 from adminapp.workflow.registrations import status_label
 from forms.campaigns import CampaignForm
@@ -314,11 +314,11 @@ class RegistrationView(ScopedModelView):
                      "late": "Nộp muộn",
                      "reviewed_at": "Ngày duyệt", "last_reason": "Lý do (từ chối / hủy phê duyệt)"}
     column_formatters = {"campaign": _reg_campaign,
-                         "status": lambda v, c, m, n: status_label(m.status),
+                         "status": lambda v, c, m, n: status_label(m.status, m.reopened),
                          "late": lambda v, c, m, n: Markup('<span class="badge badge-warning late-mark">Nộp muộn</span>')
                          if m.late else ""}
     column_formatters_export = {"campaign": lambda v, c, m, n: m.campaign.name,
-                                "status": lambda v, c, m, n: status_label(m.status),
+                                "status": lambda v, c, m, n: status_label(m.status, m.reopened),
                                 "late": lambda v, c, m, n: "Nộp muộn" if m.late else ""}
     column_default_sort = ("id", True)
     column_select_related_list = [Registration.campaign, Registration.unit]
@@ -358,11 +358,12 @@ def _unit_rows(owner: Unit):
     """Pairs (unit, role) posted by the form rows; errors for a unit outside the owner's subtree."""
     candidates = {u.id: u for u in svc.candidate_units(owner)}
     roles = {r.id: r for r in svc.active_roles()}
-    pairs, errors, raw = [], [], []
+    pairs, errors, raw, seen = [], [], [], set()
     for unit_id, role_id in zip(request.form.getlist("unit_id"), request.form.getlist("role_id"), strict=False):
-        raw.append((unit_id, role_id))
-        if not unit_id:
+        if not unit_id or unit_id in seen:  # a unit chosen twice is one participating unit
             continue
+        seen.add(unit_id)
+        raw.append((unit_id, role_id))
         try:
             unit, role = candidates.get(int(unit_id)), roles.get(int(role_id))
         except ValueError:
@@ -441,11 +442,19 @@ def campaign_form_page(view, campaign: Campaign | None):
         else:
             errors = errors + [f"{form[name].label.text}: {msg}" for name, msgs in form.errors.items()
                                for msg in msgs]
-    rows = raw_rows + [("", "")] * 3
-    html = view.render("campaigns/form.html", form=form, campaign=campaign, errors=errors, rows=rows,
-                       restricted=restricted,
-                       units=svc.candidate_units(owner), roles=svc.active_roles(), owner=owner,
-                       default_role_id=svc.default_role().id, formatting=formatting)
+    units = svc.candidate_units(owner)
+    by_id = {str(u.id): u for u in units}
+    # every chosen unit is one row (no limit); rows of units no longer candidates are dropped with the others
+    chosen = [(by_id[uid], rid) for uid, rid in raw_rows if uid in by_id]
+    candidates = [{"id": u.id, "code": u.code, "name": u.name, "kind": u.kind, "level": u.level,
+                   "parent": u.parent_id, "fold": fold(f"{u.code} {u.name} {u.short_name or ''}")} for u in units]
+    kinds = sorted({u.kind for u in units}, key=lambda k: list(labels.UNIT_KINDS).index(k)
+                   if k in labels.UNIT_KINDS else 99)
+    levels = sorted({u.level for u in units})
+    html = view.render("campaigns/form.html", form=form, campaign=campaign, errors=errors, chosen=chosen,
+                       restricted=restricted, units=units, candidates=candidates, kinds=kinds, levels=levels,
+                       roles=svc.active_roles(), owner=owner,
+                       default_role_id=svc.default_role().id, formatting=formatting, labels=labels)
     if request.method == "POST":
         db.session.commit()  # default roles may have been seeded lazily
         return html, 400

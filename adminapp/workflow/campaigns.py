@@ -236,6 +236,9 @@ def launch_campaign(*, actor: User, campaign: Campaign, now: datetime | None = N
     db.session.flush()
     audit.record(actor, campaign, "campaign.launch", "draft", "launched",
                  details={"units": [cu.unit.code for cu in campaign.units]})
+    from adminapp import notifications
+
+    notifications.on_campaign_launched(actor, campaign)
     return campaign
 
 

@@ -201,7 +201,10 @@ def submit_initiative(programme: Programme, data: dict, *, now: datetime | None 
         errors["field"] = "Vui lòng chọn lĩnh vực trong danh sách."
 
     app_date = data.get("application_date")
-    if not isinstance(app_date, date) or isinstance(app_date, datetime):
+    if isinstance(app_date, str) and app_date.strip():
+        from adminapp.formatting import INVALID_DATE
+        errors["application_date"] = INVALID_DATE
+    elif not isinstance(app_date, date) or isinstance(app_date, datetime):
         errors["application_date"] = "Cần nhập ngày bắt đầu áp dụng (dd/mm/yyyy)."
     elif not (programme.application_from <= app_date <= programme.application_to):
         from adminapp.formatting import format_date
@@ -371,6 +374,10 @@ def apply(actor: User, initiative: Initiative, action: str, *, reason: str | Non
         ) from None
     audit.record(actor, initiative, f"initiative.{action}", from_state, target, reason or opinion,
                  details=details)
+    if action in ("nominate", "reject", "honour"):
+        from adminapp import notifications
+
+        notifications.on_initiative_moved(actor, initiative, action, reason)
     return target
 
 

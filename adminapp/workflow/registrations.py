@@ -27,6 +27,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("pending", "reject"): "rejected",
     ("approved", "revoke"): "pending",
 }
+# A list whose approval was revoked is "pending" with `reopened`: its unit edits it and sends it again
+# ("Gửi lại", pending -> pending, reopened cleared). Not in TRANSITIONS: a plain pending list cannot be sent.
+RESEND = ("pending", "send")
 ACTIONS = ("send", "approve", "reject", "revoke")
 REASON_REQUIRED = {"reject", "revoke"}
 BULK_VERBS = {"send": "gửi", "approve": "phê duyệt", "reject": "từ chối", "revoke": "hủy phê duyệt"}
@@ -42,8 +45,24 @@ class RegistrationNotFound(CampaignError):
         super().__init__("Không tìm thấy danh sách đăng ký (hoặc nằm ngoài phạm vi của bạn).")
 
 
-def status_label(status: str) -> str:
+def status_label(status: str, reopened: bool = False) -> str:
+    if status == "pending" and reopened:
+        return labels.REGISTRATION_REOPENED
     return labels.REGISTRATION_STATUSES.get(status, status)
+
+
+def display_status(reg: Registration) -> str:
+    """The state as people should read it: a revoked list says so instead of a bare "Chờ duyệt"."""
+    return status_label(reg.status, bool(reg.reopened))
+
+
+def can_send_now(reg: Registration) -> bool:
+    """The list is in a state that "Gửi" / "Gửi lại" moves (the actor's right is access's question)."""
+    return reg.status in ("not_sent", "rejected") or (reg.status == "pending" and bool(reg.reopened))
+
+
+def send_label(reg: Registration) -> str:
+    return labels.REGISTRATION_RESEND if reg.status == "rejected" or reg.reopened else "Gửi"
 
 
 def is_editable_by_sender(reg: Registration) -> bool:
@@ -79,10 +98,20 @@ def _move(user: User, reg: Registration, action: str, reason: str) -> tuple[str,
         raise TransitionError("Phong trào đã kết thúc, không thay đổi được danh sách đăng ký.")
     from_state = reg.status
     to_state = TRANSITIONS.get((from_state, action))
+    if (from_state, action) == RESEND and reg.reopened:
+        to_state = "pending"
     if to_state is None:
         raise TransitionError(f"Không thể {labels.REGISTRATION_ACTIONS[action].lower()} danh sách đang ở trạng "
-                              f"thái “{status_label(from_state)}”.")
+                              f"thái “{display_status(reg)}”.")
     return from_state, to_state
+
+
+def _from(from_state: str, action: str):
+    """The row is still where the move starts (a resend: still reopened, so two clicks send once)."""
+    cond = Registration.status == from_state
+    if (from_state, action) == RESEND:
+        cond = cond & Registration.reopened.is_(True)
+    return cond
 
 
 def _clean_reason(action: str, reason: str | None) -> str:
@@ -152,7 +181,7 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
     seen = Registration.version == (expected_version if expected_version is not None else reg.version)
     revisions.watch_ids(db.session, Registration, [reg.id], light=True)  # the Core UPDATE bypasses the ORM
     result = db.session.execute(
-        update(Registration).where(Registration.id == reg.id, Registration.status == from_state, seen)
+        update(Registration).where(Registration.id == reg.id, _from(from_state, action), seen)
         .values(**_values(user, action, to_state, reason, now or utcnow(), late=bool(verdict and verdict.late))),
         execution_options={"synchronize_session": False},
     )
@@ -162,6 +191,9 @@ def apply(user: User, registration_id: int, action: str, reason: str | None = No
     audit.record_many(user, [_event(reg, action, from_state, to_state, reason, verdict)])
     db.session.flush()
     db.session.refresh(reg)
+    from adminapp import notifications
+
+    notifications.on_registration_moved(user, reg, action, reason)
     return reg
 
 
@@ -207,8 +239,7 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
     for (from_state, late), regs in moves.items():
         to_state = regs[0][1]
         changed = set(db.session.execute(
-            update(Registration).where(Registration.id.in_([r.id for r, *_ in regs]),
-                                       Registration.status == from_state)
+            update(Registration).where(Registration.id.in_([r.id for r, *_ in regs]), _from(from_state, action))
             .values(**_values(user, action, to_state, reason, now, late=late)).returning(Registration.id),
             execution_options={"synchronize_session": False},
         ).scalars())
@@ -220,7 +251,10 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
             else:
                 result.skipped.append((reg.id, reg.unit.name, RACED))
         audit.record_many(user, events)
+        from adminapp import notifications
+
         for reg, *_ in events:
+            notifications.on_registration_moved(user, reg, action, reason)
             db.session.expire(reg)  # the UPDATE bypassed the session: reload on next use
     order = {rid: n for n, rid in enumerate(dict.fromkeys(registration_ids))}
     result.changed.sort(key=order.get)

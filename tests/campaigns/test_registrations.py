@@ -204,3 +204,34 @@ def test_random_move_sequences_follow_the_table(make_campaign, registration_of, 
             assert not allowed or target is None
     assert db.session.get(Registration, reg.id).status == state
     assert len(reg_events(reg.id)) == before + changes
+
+
+def test_after_a_revoke_the_unit_sees_the_reason_edits_and_sends_again(make_campaign, registration_of, fill,
+                                                                     user, login_as):
+    from tests.campaigns.test_campaign_pages import page, post
+
+    c = make_campaign(units=("01-002",))
+    reg = fill(registration_of(c, "01-002"))
+    regs.apply(user("hoankiem.officer"), reg.id, "send")
+    regs.apply(user("hanoi.officer"), reg.id, "approve")
+    regs.apply(user("hanoi.officer"), reg.id, "revoke", "Phát hiện trùng thành viên")
+    db.session.commit()
+    district = login_as("hoankiem.officer")
+    url = f"/admin/campaign/registration/{reg.id}"
+    html = page(district, url)
+    assert "Bị hủy phê duyệt – chờ đơn vị gửi lại" in html and "Lý do hủy phê duyệt:</strong> Phát hiện trùng" in html
+    assert 'value="send" class="btn btn-primary">Gửi lại</button>' in html
+    assert "Thêm vào danh sách" in html  # editable
+    review = page(login_as("hanoi.officer"), f"/admin/campaign/{c.id}/registrations?tab=pending")
+    assert "Bị hủy phê duyệt – chờ đơn vị gửi lại" in review
+    r = post(district, f"{url}/action", {"action": "send", "version": str(reg.version)}, form_url=url, status=200)
+    assert "Chờ duyệt" in r.get_data(as_text=True)
+    db.session.expire_all()
+    reg = db.session.get(Registration, reg.id)
+    assert reg.status == "pending" and not reg.reopened
+    html = page(district, url)
+    assert "Gửi lại" not in html and "Thêm vào danh sách" not in html
+    # a second "Gửi lại" (another tab) sends nothing twice
+    with pytest.raises(regs.TransitionError, match="Không thể gửi"):
+        regs.apply(user("hoankiem.officer"), reg.id, "send")
+    db.session.rollback()

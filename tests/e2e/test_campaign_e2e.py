@@ -32,10 +32,13 @@ def test_campaign_launch_register_review_export(browser, site, tmp_path):
     (tmp_path / "chi-thi.pdf").write_bytes(PDF)
     province.set_input_files("input[name=attachments]", str(tmp_path / "chi-thi.pdf"))
     province.fill("#links", "https://vanban.hanoi.gov.vn/chi-thi-01.pdf")
-    selects = province.locator("select[name=unit_id]")
-    for i, label in enumerate(["Liên đoàn Lao động quận Hoàn Kiếm", "Công đoàn cơ sở Công ty Điện lực Hoàn Kiếm"]):
-        value = selects.nth(i).locator("option", has_text=label).first.get_attribute("value")
-        selects.nth(i).select_option(value)
+    for term, label in [("hoan kiem", "Liên đoàn Lao động quận Hoàn Kiếm"),
+                        ("dien luc hoan kiem", "Công đoàn cơ sở Công ty Điện lực Hoàn Kiếm")]:
+        province.fill("#pick-search", term)  # the bulk picker: search, select, add
+        value = province.locator("#pick-list option", has_text=label).first.get_attribute("value")
+        province.select_option("#pick-list", [value])
+        province.click("button[data-pick=selected]")
+    expect(province.locator("#unit-rows tr[data-unit]")).to_have_count(2)
     ps("form-filled")
     province.click("button[value=save_launch]")
     expect(province.locator("body")).to_contain_text("Đã phát động")
