@@ -452,6 +452,8 @@ class Programme(SearchableMixin, db.Model):
     dossier_deadline = db.Column(db.Date)
     # after the dossier deadline: "refuse" (not sent any more) or "late" (sent, marked Nộp muộn)
     dossier_deadline_policy = db.Column(db.String(16), nullable=False, default="refuse", server_default="refuse")
+    # the summary table (TỔNG HỢP TÓM TẮT SÁNG KIẾN) masks technology secrets too
+    mask_secrets_in_summary = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     fields = db.Column(db.JSON, nullable=False, default=list)
     description_limit = db.Column(db.Integer, nullable=False, default=1000)
     default_quota = db.Column(db.Integer, nullable=False, default=4)
@@ -538,6 +540,9 @@ class Initiative(SearchableMixin, db.Model):
     is_duplicate = db.Column(db.Boolean, nullable=False, default=False)
     complaint_open = db.Column(db.Boolean, nullable=False, default=False)
     dispute_open = db.Column(db.Boolean, nullable=False, default=False)
+    # bí mật công nghệ: outside the units reviewing it, only the title, effectiveness and award are shown
+    # (adminapp.access.secret_masked)
+    is_secret = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     search_text = db.Column(db.String(700), nullable=False, default="", index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)

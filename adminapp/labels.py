@@ -216,5 +216,5 @@ DEADLINE_POLICIES = {
     "refuse": "Không nhận sau hạn",
 }
 LATE_CHOICES = {"1": "Nộp muộn", "0": "Đúng hạn"}
-AUDIT_ACTIONS.update({"deadline.extend": "Gia hạn"})
+AUDIT_ACTIONS.update({"deadline.extend": "Gia hạn", "initiative.secret": "Đánh dấu bí mật công nghệ"})
 OBJECT_TYPES.update({"deadline_extension": "Gia hạn"})

@@ -285,7 +285,7 @@ register(Spec(
 
 PROGRAMME_KEYS = ("name", "slug", "description", "submission_opens", "submission_closes", "application_from",
                   "application_to", "dossier_deadline", "fields", "description_limit", "default_quota", "status",
-                  "owner_unit_id", "version", "dossier_deadline_policy")
+                  "owner_unit_id", "version", "dossier_deadline_policy", "mask_secrets_in_summary")
 
 
 def restore_programme(actor, programme, snap, expected_version):
@@ -300,7 +300,7 @@ def restore_programme(actor, programme, snap, expected_version):
         if key in ("slug", "owner_unit_id", "version"):
             continue  # the QR code's address and the owner never change
         value = snap.get(key)
-        if key == "dossier_deadline_policy" and value is None:
+        if key in ("dossier_deadline_policy", "mask_secrets_in_summary") and value is None:
             continue  # a revision older than the policy
         setattr(programme, key, _date(value) if key in ("submission_opens", "submission_closes", "application_from",
                                                        "application_to", "dossier_deadline") else value)
@@ -316,6 +316,7 @@ register(Spec(
             "submission_closes": ("Nhận đến hết ngày", "date"), "application_from": ("Áp dụng từ", "date"),
             "application_to": ("Áp dụng đến", "date"), "dossier_deadline": ("Hạn nộp hồ sơ", "date"),
             "dossier_deadline_policy": ("Hồ sơ gửi sau hạn", "map:deadline_policy"),
+            "mask_secrets_in_summary": ("Che bí mật công nghệ trong bảng tổng hợp", "bool"),
             "fields": ("Lĩnh vực", "text"), "description_limit": ("Giới hạn mô tả (ký tự)", "text"),
             "default_quota": ("Chỉ tiêu mặc định", "text"), "status": ("Trạng thái", "map:programme_status"),
             "owner_unit_id": ("Đơn vị phát động", "ref:unit")},

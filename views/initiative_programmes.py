@@ -51,6 +51,7 @@ class ProgrammeView(ScopedModelView):
         "application_from": "Áp dụng từ ngày", "application_to": "Áp dụng đến ngày",
         "dossier_deadline": "Hạn nộp hồ sơ", "description_limit": "Giới hạn mô tả (ký tự)",
         "dossier_deadline_policy": "Hồ sơ gửi sau hạn",
+        "mask_secrets_in_summary": "Che sáng kiến bí mật công nghệ trong Bảng tổng hợp tóm tắt sáng kiến",
         "default_quota": "Chỉ tiêu mặc định mỗi đơn vị cấp 1", "status": "Trạng thái",
         "fields_text": "Các lĩnh vực (mỗi dòng một lĩnh vực)",
     }
@@ -66,7 +67,7 @@ class ProgrammeView(ScopedModelView):
     column_select_related_list = [Programme.owner_unit]
     form_columns = ["name", "slug", "description", "submission_opens", "submission_closes", "application_from",
                     "application_to", "dossier_deadline", "dossier_deadline_policy", "fields_text", "description_limit",
-                    "default_quota", "status"]
+                    "default_quota", "mask_secrets_in_summary", "status"]
     form_extra_fields = {"fields_text": TextAreaField("Các lĩnh vực (mỗi dòng một lĩnh vực)")}
     form_overrides = {"status": SelectField, "dossier_deadline_policy": SelectField}
     form_args = {
@@ -277,6 +278,7 @@ class ProgrammeView(ScopedModelView):
         return self.render("initiatives/dossier.html", programme=programme, unit=unit, dossier=dossier, form=form,
                            checks=dossier_service.checks(dossier), rows=rows, own=own, subordinate=subordinate,
                            statuses=labels.INITIATIVE_STATUSES, late=late, late_choices=labels.LATE_CHOICES,
+                           mask=lambda ini, field, value: access.initiative_value(current_user, ini, field, value),
                            deadline={"mine": mine, "common": deadlines.common_deadline(programme),
                                      "text": deadlines.policy_text("dossier", mine,
                                                                    programme.dossier_deadline_policy),
@@ -331,7 +333,9 @@ class ProgrammeView(ScopedModelView):
         dossier = dossier_service.get_or_new(programme, unit)
         rows = dossier_service.summary_initiatives(programme, unit)
         return send_temp_file(
-            lambda path: initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, signer=dossier.signer),
+            lambda path: initiative_summary.write_summary(
+                path, rows, dossier=dossier, unit=unit, signer=dossier.signer,
+                masked=lambda ini: access.summary_masked(programme, ini)),
             ".xlsx", EXPORT_MIMETYPES["xlsx"], f"tong-hop-tom-tat-sang-kien-{unit.code}.xlsx")
 
     # ----------------------------------------------------------------- statistics

@@ -41,7 +41,13 @@ def _money(value) -> str:
     return f"{int(value):,}".replace(",", ".") + " đồng"
 
 
-def row_values(index: int, ini) -> list:
+def row_values(index: int, ini, masked: bool = False) -> list:
+    """One row; `masked` (adminapp.access: a technology secret where the programme masks the summary): only
+    the name of the initiative and its effectiveness summary, every other cell reads the mask."""
+    if masked:
+        from adminapp.access import SECRET_MASK
+
+        return [index, SECRET_MASK, ini.title, SECRET_MASK, SECRET_MASK, ini.effectiveness or "", SECRET_MASK]
     unit = ini.unit
     unit_name = unit.name if ini.level1_unit_id == ini.unit_id else f"{unit.name}, {ini.level1_unit.name}"
     person = "\n".join(p for p in (
@@ -60,7 +66,8 @@ def row_values(index: int, ini) -> list:
             ini.awards or ""]
 
 
-def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, signer: str | None = None) -> int:
+def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, signer: str | None = None,
+                  masked=lambda ini: False) -> int:
     """Write the summary table to `target` (path or binary file object). Returns the number of rows."""
     wb = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False})
     ws = wb.add_worksheet("Tổng hợp sáng kiến")
@@ -97,7 +104,7 @@ def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, sig
     count = 0
     for count, ini in enumerate(initiatives, start=1):
         row += 1
-        for c, value in enumerate(row_values(count, ini)):
+        for c, value in enumerate(row_values(count, ini, masked(ini))):
             if c == 0:
                 ws.write_number(row, c, value, tt_fmt)
             else:

@@ -228,12 +228,13 @@ def submit_initiative(programme: Programme, data: dict, *, now: datetime | None 
         title_folded=title_folded, field=values["field"], description=values["description"],
         application_date=app_date, effectiveness=values["effectiveness"] or None, benefit_value=benefit,
         scope=values["scope"] or None, awards=values["awards"] or None, status="submitted",
-        is_duplicate=duplicate, created_at=clock.naive_utc(now),
+        is_duplicate=duplicate, created_at=clock.naive_utc(now), is_secret=bool(data.get("is_secret")),
     )
     db.session.add(initiative)
     db.session.flush()
     audit.record(None, initiative, "initiative.submit", None, "submitted",
-                 details={"programme_id": programme.id, "duplicate": duplicate})
+                 details={"programme_id": programme.id, "duplicate": duplicate,
+                          **({"secret": access.SECRET_LABEL} if initiative.is_secret else {})})
     return initiative
 
 
@@ -416,6 +417,27 @@ def set_flags(actor: User, initiative: Initiative, *, complaint_open: bool, disp
     db.session.flush()
     audit.record(actor, initiative, "initiative.flags", None, None, _clean(reason) or None,
                  details={"before": before, "after": after})
+
+
+def set_secret(actor: User, initiative: Initiative, *, secret: bool, reason: str | None = None) -> bool:
+    """Mark or unmark "bí mật công nghệ" (the appraising officer: a unit reviewing it). A reason is required
+    to lift the mark. Audited; returns whether anything changed."""
+    if not access.can_mark_secret(actor, initiative):
+        raise access.PermissionDenied("Chỉ cán bộ thẩm định của đơn vị đang xét sáng kiến này được đánh dấu bí mật "
+                                      "công nghệ.")
+    secret = bool(secret)
+    if initiative.is_secret == secret:
+        return False
+    reason = _clean(reason)
+    if not secret and not reason:
+        raise InitiativeError("Vui lòng nhập lý do bỏ đánh dấu bí mật công nghệ.")
+    if len(reason) > 2000:
+        raise InitiativeError("Lý do dài quá 2000 ký tự.")
+    initiative.is_secret = secret
+    db.session.flush()
+    audit.record(actor, initiative, "initiative.secret", None, None, reason or None,
+                 details={"secret": secret})
+    return True
 
 
 def nominated_by_condition(unit: Unit):

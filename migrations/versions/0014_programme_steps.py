@@ -4,7 +4,8 @@ Revision ID: 0014_programme_steps
 Revises: 0011_revisions
 Create Date: 2026-12-02 03:20:47
 
-Issue 15. A campaign's registration deadline and a programme's dossier deadline each have a policy (refuse
+Issue 15. Initiatives marked as technology secrets (bí mật công nghệ), and whether a programme's summary
+table masks them. A campaign's registration deadline and a programme's dossier deadline each have a policy (refuse
 after / accept and mark late); a late participant list or dossier is marked; extensions of a deadline for
 every unit or one unit are kept as rows.
 """
@@ -54,6 +55,10 @@ def upgrade():
 
     with op.batch_alter_table('programme', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dossier_deadline_policy', sa.String(length=16), server_default='refuse', nullable=False))
+        batch_op.add_column(sa.Column('mask_secrets_in_summary', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+    with op.batch_alter_table('initiative', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('is_secret', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.add_column(sa.Column('late', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -68,7 +73,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_registration_late'))
         batch_op.drop_column('late')
 
+    with op.batch_alter_table('initiative', schema=None) as batch_op:
+        batch_op.drop_column('is_secret')
+
     with op.batch_alter_table('programme', schema=None) as batch_op:
+        batch_op.drop_column('mask_secrets_in_summary')
         batch_op.drop_column('dossier_deadline_policy')
 
     with op.batch_alter_table('initiative_dossier', schema=None) as batch_op:
