@@ -454,6 +454,8 @@ class Programme(SearchableMixin, db.Model):
     dossier_deadline_policy = db.Column(db.String(16), nullable=False, default="refuse", server_default="refuse")
     # the summary table (TỔNG HỢP TÓM TẮT SÁNG KIẾN) masks technology secrets too
     mask_secrets_in_summary = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    # submissions wait for the organising committee (Ban tổ chức thông qua) before grassroots appraisal
+    requires_moderation = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     fields = db.Column(db.JSON, nullable=False, default=list)
     description_limit = db.Column(db.Integer, nullable=False, default=1000)
     default_quota = db.Column(db.Integer, nullable=False, default=4)

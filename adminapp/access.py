@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, str] = {
     "initiative.appraise": "Thẩm định sáng kiến",
     "initiative.nominate": "Đề xuất sáng kiến lên cấp trên",
     "initiative.honour": "Biểu dương sáng kiến",
+    "initiative.moderate": "Ban tổ chức: thông qua sáng kiến trước khi thẩm định",
     "dossier.manage": "Lập và gửi hồ sơ xét chọn (Tờ trình) của đơn vị",
     "export": "Xuất dữ liệu",
 }
@@ -87,6 +88,12 @@ SHIPPED_ROLES: list[dict[str, Any]] = [
         "title": "Lãnh đạo đơn vị",
         "description": "Phê duyệt; chỉ xem ở các phần khác.",
         "permissions": _READ + ["registration.review", "initiative.nominate", "initiative.honour", "export"],
+    },
+    {
+        "name": "committee",
+        "title": "Ban tổ chức chương trình",
+        "description": "Thông qua (hoặc không thông qua) sáng kiến mới nộp trước khi cơ sở thẩm định.",
+        "permissions": _READ + ["initiative.moderate", "export"],
     },
     {
         "name": "viewer",

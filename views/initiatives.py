@@ -212,7 +212,7 @@ class InitiativeView(ScopedModelView):
             if name in ("appraise", "select"):
                 kwargs = {"score": _parse_score(request.form.get("score")),
                           "opinion": request.form.get("opinion")}
-            elif name == "reject":
+            elif name in ("reject", "block"):
                 kwargs = {"reason": request.form.get("reason")}
             result = service.apply_bulk(current_user, rows, name, **kwargs)
         except (service.InitiativeError, access.PermissionDenied) as e:
@@ -250,6 +250,14 @@ class InitiativeView(ScopedModelView):
     def action_honour(self, ids):
         self._bulk(ids, "honour")
 
+    @action("pass", "Thông qua (Ban tổ chức)", "Thông qua các sáng kiến đã chọn?")
+    def action_pass(self, ids):
+        self._bulk(ids, "pass")
+
+    @action("block", "Không thông qua (Ban tổ chức)", "Không thông qua các sáng kiến đã chọn (cần nhập lý do)?")
+    def action_block(self, ids):
+        self._bulk(ids, "block")
+
     def is_action_allowed(self, name):
         if name in service.ACTION_PERMISSIONS:
             return access.has_permission(current_user, service.ACTION_PERMISSIONS[name])
@@ -268,7 +276,7 @@ class InitiativeView(ScopedModelView):
             kwargs = {}
             if name in ("appraise", "select"):
                 kwargs = {"score": _parse_score(request.form.get("score")), "opinion": request.form.get("opinion")}
-            elif name == "reject":
+            elif name in ("reject", "block"):
                 kwargs = {"reason": request.form.get("reason")}
             state = service.apply(current_user, obj, name, **kwargs)
         except (service.InitiativeError, access.PermissionDenied) as e:

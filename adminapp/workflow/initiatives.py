@@ -48,6 +48,9 @@ OPEN_STATES = ("submitted", "appraised", "nominated", "selected")
 WITHDRAWN = "<back>"  # resolved to "appraised" (at the author's own unit) or "selected" (above it)
 
 TRANSITIONS: dict[tuple[str, str], str] = {
+    # moderation (issue 15): a programme that requires it receives submissions as "awaiting"
+    ("awaiting", "pass"): "submitted",
+    ("awaiting", "block"): "not_passed",
     ("submitted", "appraise"): "appraised",
     ("nominated", "select"): "selected",
     ("appraised", "nominate"): "nominated",
@@ -68,7 +71,10 @@ ACTION_PERMISSIONS = {
     "withdraw": "initiative.nominate",
     "reject": "initiative.appraise",
     "honour": "initiative.honour",
+    "pass": "initiative.moderate",
+    "block": "initiative.moderate",
 }
+MODERATION_ACTIONS = ("pass", "block")
 
 
 # --------------------------------------------------------------------------- errors
@@ -227,12 +233,13 @@ def submit_initiative(programme: Programme, data: dict, *, now: datetime | None 
         level1_unit_id=level1.id, holder_unit_id=unit.id, group=values["group"], title=values["title"],
         title_folded=title_folded, field=values["field"], description=values["description"],
         application_date=app_date, effectiveness=values["effectiveness"] or None, benefit_value=benefit,
-        scope=values["scope"] or None, awards=values["awards"] or None, status="submitted",
+        scope=values["scope"] or None, awards=values["awards"] or None,
+        status="awaiting" if programme.requires_moderation else "submitted",
         is_duplicate=duplicate, created_at=clock.naive_utc(now), is_secret=bool(data.get("is_secret")),
     )
     db.session.add(initiative)
     db.session.flush()
-    audit.record(None, initiative, "initiative.submit", None, "submitted",
+    audit.record(None, initiative, "initiative.submit", None, initiative.status,
                  details={"programme_id": programme.id, "duplicate": duplicate,
                           **({"secret": access.SECRET_LABEL} if initiative.is_secret else {})})
     return initiative
@@ -288,6 +295,8 @@ def _check_actor(user: User, initiative: Initiative, action: str) -> None:
         raise access.PermissionDenied()
     programme = initiative.programme
     holder = initiative.holder_unit
+    if action in MODERATION_ACTIONS:
+        return  # the organising committee: any initiative of its scope (checked above)
     if action == "withdraw":
         if not access.acts_for(user, initiative.nominated_by_unit_id):
             raise access.PermissionDenied("Chỉ đơn vị đã đề xuất mới rút được đề xuất.")
@@ -323,6 +332,8 @@ def apply(actor: User, initiative: Initiative, action: str, *, reason: str | Non
     opinion = _clean(opinion) or None
     if action == "reject" and not reason:
         raise TransitionNotAllowed("Cần nhập lý do không đạt.")
+    if action == "block" and not reason:
+        raise TransitionNotAllowed("Cần nhập lý do không thông qua.")
     if reason and len(reason) > 2000:
         raise TransitionNotAllowed("Lý do không được dài quá 2000 ký tự.")
     if opinion and len(opinion) > 2000:
@@ -360,7 +371,7 @@ def apply(actor: User, initiative: Initiative, action: str, *, reason: str | Non
         if opinion:
             initiative.opinion = opinion
         details.update(score=score, opinion=opinion)
-    elif action == "reject":
+    elif action in ("reject", "block"):
         initiative.reject_reason = reason
 
     initiative.status = target

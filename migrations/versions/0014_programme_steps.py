@@ -56,6 +56,7 @@ def upgrade():
     with op.batch_alter_table('programme', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dossier_deadline_policy', sa.String(length=16), server_default='refuse', nullable=False))
         batch_op.add_column(sa.Column('mask_secrets_in_summary', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('requires_moderation', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('initiative', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_secret', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -77,6 +78,7 @@ def downgrade():
         batch_op.drop_column('is_secret')
 
     with op.batch_alter_table('programme', schema=None) as batch_op:
+        batch_op.drop_column('requires_moderation')
         batch_op.drop_column('mask_secrets_in_summary')
         batch_op.drop_column('dossier_deadline_policy')
 
