@@ -628,6 +628,25 @@ class DeadlineExtension(db.Model):
     )
 
 
+class ImportPreview(db.Model):
+    """An uploaded xlsx kept server-side between its preview (dry run) and its confirmation: the very bytes
+    shown are the ones applied, on whichever app instance the confirmation lands. Short-lived (expires_at);
+    `status` moves pending -> applied | cancelled once, by a conditional UPDATE (adminapp/imports/preview.py)."""
+
+    __tablename__ = "import_preview"
+
+    id = db.Column(db.Integer, primary_key=True)
+    token = db.Column(db.String(64), nullable=False, unique=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
+    registration_id = db.Column(db.Integer, db.ForeignKey("registration.id", ondelete="CASCADE"), nullable=False)
+    filename = db.Column(db.String(255), nullable=False)
+    data = db.deferred(db.Column(db.LargeBinary, nullable=False))
+    status = db.Column(db.String(16), nullable=False, default="pending")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False, index=True)
+    finished_at = db.Column(db.DateTime)
+
+
 # --------------------------------------------------------------------------- background jobs (issue 7)
 
 

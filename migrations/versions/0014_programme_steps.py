@@ -7,7 +7,8 @@ Create Date: 2026-12-02 03:20:47
 Issue 15. Initiatives marked as technology secrets (bí mật công nghệ), and whether a programme's summary
 table masks them. A campaign's registration deadline and a programme's dossier deadline each have a policy (refuse
 after / accept and mark late); a late participant list or dossier is marked; extensions of a deadline for
-every unit or one unit are kept as rows.
+every unit or one unit are kept as rows. An xlsx import is kept server-side (import_preview) between its dry run and its
+confirmation.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,6 +21,26 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('import_preview',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['registration_id'], ['registration.id'], name=op.f('fk_import_preview_registration_id_registration'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_import_preview_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_preview')),
+    sa.UniqueConstraint('token', name=op.f('uq_import_preview_token'))
+    )
+    with op.batch_alter_table('import_preview', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_preview_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_preview_user_id'), ['user_id'], unique=False)
+
     
     op.create_table('deadline_extension',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,6 +90,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('import_preview')
     
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registration_late'))
