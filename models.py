@@ -561,6 +561,8 @@ class Initiative(SearchableMixin, db.Model):
         db.Index("ix_initiative_programme_status", "programme_id", "status"),
         db.Index("ix_initiative_programme_phone", "programme_id", "phone"),
         db.Index("ix_initiative_id_order", "id"),  # deep pages on SQLite, see Registration
+        # the public results' counts per level-1 unit and state: one index-only aggregate (issue 15)
+        db.Index("ix_initiative_programme_level1_status", "programme_id", "level1_unit_id", "status"),
     )
 
     def refresh_search_text(self) -> None:
@@ -645,6 +647,17 @@ class ImportPreview(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     expires_at = db.Column(db.DateTime, nullable=False, index=True)
     finished_at = db.Column(db.DateTime)
+
+
+class ResultsSnapshot(db.Model):
+    """The public results page of a programme as last built (adminapp/public/results_page.py): shared by every
+    app instance through the database, rebuilt when older than its time to live."""
+
+    __tablename__ = "results_snapshot"
+
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True)
+    built_at = db.Column(db.DateTime, nullable=False)
+    data = db.Column(db.JSON, nullable=False)
 
 
 # --------------------------------------------------------------------------- background jobs (issue 7)

@@ -400,6 +400,11 @@ def main() -> int:
                 bench = Bench(app, label)
                 run_initiatives(bench, n)
                 all_rows.extend(bench.rows)
+                from bench.results import run_results
+
+                bench = Bench(app, label)
+                run_results(bench, n)
+                all_rows.extend(bench.rows)
                 bench = Bench(app, label)
                 run_campaigns(bench, n, done_participants, db_url)
                 done_participants = n

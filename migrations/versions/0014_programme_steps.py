@@ -21,6 +21,14 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('results_snapshot',
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('built_at', sa.DateTime(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_results_snapshot_programme_id_programme'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('programme_id', name=op.f('pk_results_snapshot'))
+    )
+    op.create_index('ix_initiative_programme_level1_status', 'initiative', ['programme_id', 'level1_unit_id', 'status'], unique=False)
     op.create_table('import_preview',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=64), nullable=False),
@@ -90,6 +98,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_initiative_programme_level1_status', table_name='initiative')
+    op.drop_table('results_snapshot')
     op.drop_table('import_preview')
     
     with op.batch_alter_table('registration', schema=None) as batch_op:
