@@ -53,6 +53,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "adminapp")
     EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", 200_000))
+    # the public results page of a programme is rebuilt when its snapshot is older than this (seconds)
+    RESULTS_TTL = int(os.environ.get("RESULTS_TTL", 300))
     EXPORT_TTL_HOURS = int(os.environ.get("EXPORT_TTL_HOURS", 24))
 
     ARGON2_TIME_COST = None  # library defaults
