@@ -531,6 +531,10 @@ class Programme(SearchableMixin, db.Model):
     dossier_deadline = db.Column(db.Date)
     # after the dossier deadline: "refuse" (not sent any more) or "late" (sent, marked Nộp muộn)
     dossier_deadline_policy = db.Column(db.String(16), nullable=False, default="refuse", server_default="refuse")
+    # the summary table (TỔNG HỢP TÓM TẮT SÁNG KIẾN) masks technology secrets too
+    mask_secrets_in_summary = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    # submissions wait for the organising committee (Ban tổ chức thông qua) before grassroots appraisal
+    requires_moderation = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     fields = db.Column(db.JSON, nullable=False, default=list)
     description_limit = db.Column(db.Integer, nullable=False, default=1000)
     default_quota = db.Column(db.Integer, nullable=False, default=4)
@@ -617,6 +621,9 @@ class Initiative(SearchableMixin, db.Model):
     is_duplicate = db.Column(db.Boolean, nullable=False, default=False)
     complaint_open = db.Column(db.Boolean, nullable=False, default=False)
     dispute_open = db.Column(db.Boolean, nullable=False, default=False)
+    # bí mật công nghệ: outside the units reviewing it, only the title, effectiveness and award are shown
+    # (adminapp.access.secret_masked)
+    is_secret = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     search_text = db.Column(db.String(700), nullable=False, default="", index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -633,6 +640,8 @@ class Initiative(SearchableMixin, db.Model):
         db.Index("ix_initiative_programme_status", "programme_id", "status"),
         db.Index("ix_initiative_programme_phone", "programme_id", "phone"),
         db.Index("ix_initiative_id_order", "id"),  # deep pages on SQLite, see Registration
+        # the public results' counts per level-1 unit and state: one index-only aggregate (issue 15)
+        db.Index("ix_initiative_programme_level1_status", "programme_id", "level1_unit_id", "status"),
     )
 
     def refresh_search_text(self) -> None:
@@ -700,6 +709,36 @@ class DeadlineExtension(db.Model):
     __table_args__ = (
         db.CheckConstraint("(campaign_id IS NULL) <> (programme_id IS NULL)", name="one_target"),
     )
+
+
+class ImportPreview(db.Model):
+    """An uploaded xlsx kept server-side between its preview (dry run) and its confirmation: the very bytes
+    shown are the ones applied, on whichever app instance the confirmation lands. Short-lived (expires_at);
+    `status` moves pending -> applied | cancelled once, by a conditional UPDATE (adminapp/imports/preview.py)."""
+
+    __tablename__ = "import_preview"
+
+    id = db.Column(db.Integer, primary_key=True)
+    token = db.Column(db.String(64), nullable=False, unique=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
+    registration_id = db.Column(db.Integer, db.ForeignKey("registration.id", ondelete="CASCADE"), nullable=False)
+    filename = db.Column(db.String(255), nullable=False)
+    data = db.deferred(db.Column(db.LargeBinary, nullable=False))
+    status = db.Column(db.String(16), nullable=False, default="pending")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False, index=True)
+    finished_at = db.Column(db.DateTime)
+
+
+class ResultsSnapshot(db.Model):
+    """The public results page of a programme as last built (adminapp/public/results_page.py): shared by every
+    app instance through the database, rebuilt when older than its time to live."""
+
+    __tablename__ = "results_snapshot"
+
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True)
+    built_at = db.Column(db.DateTime, nullable=False)
+    data = db.Column(db.JSON, nullable=False)
 
 
 # --------------------------------------------------------------------------- background jobs (issue 7)

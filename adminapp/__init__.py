@@ -82,6 +82,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(public_bp)
 
+    from adminapp import guide
+
+    app.register_blueprint(guide.bp)
+    app.jinja_env.globals["help_url"] = guide.help_url
+
     from views import init_admin
     init_admin(app)
 

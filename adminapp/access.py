@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, str] = {
     "initiative.appraise": "Thẩm định sáng kiến",
     "initiative.nominate": "Đề xuất sáng kiến lên cấp trên",
     "initiative.honour": "Biểu dương sáng kiến",
+    "initiative.moderate": "Ban tổ chức: thông qua sáng kiến trước khi thẩm định",
     "dossier.manage": "Lập và gửi hồ sơ xét chọn (Tờ trình) của đơn vị",
     "export": "Xuất dữ liệu",
 }
@@ -87,6 +88,12 @@ SHIPPED_ROLES: list[dict[str, Any]] = [
         "title": "Lãnh đạo đơn vị",
         "description": "Phê duyệt; chỉ xem ở các phần khác.",
         "permissions": _READ + ["registration.review", "initiative.nominate", "initiative.honour", "export"],
+    },
+    {
+        "name": "committee",
+        "title": "Ban tổ chức chương trình",
+        "description": "Thông qua (hoặc không thông qua) sáng kiến mới nộp trước khi cơ sở thẩm định.",
+        "permissions": _READ + ["initiative.moderate", "export"],
     },
     {
         "name": "viewer",
@@ -368,6 +375,65 @@ register_scope(
     lambda user: Dossier.unit_id.in_(subtree_unit_ids(user)),
     lambda user, d: unit_in_subtree(user, d.unit),
 )
+
+
+# --------------------------------------------------------------------------- technology secrets (issue 15)
+# THE masking rule of an initiative marked "bí mật công nghệ": the units that review it are the units on its
+# nomination path, from the unit it was filed under up to the level that holds it now (those are the units
+# whose officers appraise, select and nominate it). Anyone else (a level above the holder, the public, an
+# export or page read outside that path, the summary table where the programme says so) sees only its name,
+# its effectiveness summary and its award (status); every other field reads SECRET_MASK. Pages, exports
+# and the public results call secret_masked / secret_masked_sql / initiative_value and nothing else.
+
+SECRET_LABEL = "Bí mật công nghệ"
+SECRET_MASK = "(bí mật công nghệ)"
+# shown whatever the viewer: what identifies the row and what the programme publishes
+SECRET_SHOWN = frozenset({"id", "tracking_code", "title", "effectiveness", "status", "programme", "programme_id",
+                          "level1_unit", "level1_unit_id", "unit", "unit_id", "holder_unit", "holder_unit_id",
+                          "nominated_by_unit", "created_at", "is_secret", "flags"})
+SECRET_MASKED_FIELDS = ("author_name", "birth_year", "position", "phone", "group", "field", "description",
+                        "application_date", "benefit_value", "scope", "awards", "score", "opinion",
+                        "reject_reason", "is_duplicate", "complaint_open", "dispute_open")
+
+
+def reviews_initiative(user: User | None, initiative: Initiative) -> bool:
+    """Is the user's unit on the initiative's nomination path (at or below the holder, at or above the unit
+    it was filed under)?"""
+    if user is None or not permissions_of(user) or initiative.unit is None or initiative.holder_unit is None:
+        return False
+    mine = user.unit.path
+    return initiative.unit.path.startswith(mine) and mine.startswith(initiative.holder_unit.path)
+
+
+def secret_masked(user: User | None, initiative: Initiative) -> bool:
+    """Does `user` (None: the public) see only the name, effectiveness and award of this initiative?"""
+    return bool(initiative.is_secret) and not reviews_initiative(user, initiative)
+
+
+def secret_masked_sql(user: User | None) -> ColumnElement[bool]:
+    """secret_masked as an SQL condition on Initiative (exports, public counts)."""
+    if user is None or not permissions_of(user):
+        return Initiative.is_secret.is_(True)
+    on_path = (Initiative.unit_id.in_(subtree_unit_ids(user))
+               & Initiative.holder_unit_id.in_(select(Unit.id).where(Unit.code.in_(ancestor_codes(user.unit)))))
+    return Initiative.is_secret.is_(True) & ~on_path
+
+
+def initiative_value(user: User | None, initiative: Initiative, field: str, value: Any) -> Any:
+    """`value` of `field`, or SECRET_MASK when the rule hides it from `user`."""
+    if field in SECRET_SHOWN or not secret_masked(user, initiative):
+        return value
+    return SECRET_MASK
+
+
+def summary_masked(programme: Programme, initiative: Initiative) -> bool:
+    """A row of the summary table (TỔNG HỢP TÓM TẮT SÁNG KIẾN) is masked when the programme says so."""
+    return bool(programme.mask_secrets_in_summary and initiative.is_secret)
+
+
+def can_mark_secret(user: User | None, initiative: Initiative) -> bool:
+    """The appraising officer: `initiative.appraise` at a unit reviewing it (the author marks it on the form)."""
+    return has_permission(user, "initiative.appraise") and reviews_initiative(user, initiative)
 
 
 def can_manage_programme(user: User | None, programme: Programme) -> bool:

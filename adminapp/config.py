@@ -55,6 +55,8 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "adminapp")
     EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", 20_000))
     EXPORT_THREADS = int(os.environ.get("EXPORT_THREADS", 2))
+    # the public results page of a programme is rebuilt when its snapshot is older than this (seconds)
+    RESULTS_TTL = int(os.environ.get("RESULTS_TTL", 300))
     EXPORT_TTL_HOURS = int(os.environ.get("EXPORT_TTL_HOURS", 24))
 
     # E-mail of notifications (adminapp/notifications.py, Flask-Mailman). No MAIL_SERVER: in-app only.

@@ -127,6 +127,8 @@ OBJECT_TYPES.update({
 
 # initiatives
 INITIATIVE_STATUSES = {
+    "awaiting": "Chờ thông qua",
+    "not_passed": "Không được thông qua",
     "submitted": "Đã nộp",
     "appraised": "Đã thẩm định",
     "nominated": "Đề xuất lên cấp trên",
@@ -142,6 +144,8 @@ INITIATIVE_ACTIONS = {
     "withdraw": "Rút đề xuất",
     "reject": "Không đạt",
     "honour": "Biểu dương",
+    "pass": "Thông qua",
+    "block": "Không thông qua",
 }
 
 INITIATIVE_GROUPS = {
@@ -224,5 +228,7 @@ DEADLINE_POLICIES = {
     "refuse": "Không nhận sau hạn",
 }
 LATE_CHOICES = {"1": "Nộp muộn", "0": "Đúng hạn"}
-AUDIT_ACTIONS.update({"deadline.extend": "Gia hạn"})
+AUDIT_ACTIONS.update({"deadline.extend": "Gia hạn", "initiative.secret": "Đánh dấu bí mật công nghệ",
+                      "initiative.pass": "Ban tổ chức thông qua sáng kiến",
+                      "initiative.block": "Ban tổ chức không thông qua sáng kiến"})
 OBJECT_TYPES.update({"deadline_extension": "Gia hạn"})

@@ -285,7 +285,8 @@ register(Spec(
 
 PROGRAMME_KEYS = ("name", "slug", "description", "submission_opens", "submission_closes", "application_from",
                   "application_to", "dossier_deadline", "fields", "description_limit", "default_quota", "status",
-                  "owner_unit_id", "version", "dossier_deadline_policy")
+                  "owner_unit_id", "version", "dossier_deadline_policy", "mask_secrets_in_summary",
+                  "requires_moderation")
 
 
 def restore_programme(actor, programme, snap, expected_version):
@@ -296,15 +297,21 @@ def restore_programme(actor, programme, snap, expected_version):
         raise access.PermissionDenied("Chỉ đơn vị phát động mới sửa được chương trình.")
     if expected_version is not None and expected_version != programme.version:
         raise RestoreError("Chương trình vừa được người khác sửa; hãy mở lại lịch sử rồi khôi phục.")
+    was_moderated = programme.requires_moderation
     for key in PROGRAMME_KEYS:
         if key in ("slug", "owner_unit_id", "version"):
             continue  # the QR code's address and the owner never change
         value = snap.get(key)
-        if key == "dossier_deadline_policy" and value is None:
+        if key in ("dossier_deadline_policy", "mask_secrets_in_summary",
+                  "requires_moderation") and value is None:
             continue  # a revision older than the policy
         setattr(programme, key, _date(value) if key in ("submission_opens", "submission_closes", "application_from",
                                                        "application_to", "dossier_deadline") else value)
     service.validate_settings(programme)
+    try:
+        service.check_moderation_change(programme, was_moderated)
+    except service.ProgrammeError as exc:
+        raise RestoreError(str(exc)) from None
     audit.record(actor, programme, "programme.restore")
 
 
@@ -316,6 +323,8 @@ register(Spec(
             "submission_closes": ("Nhận đến hết ngày", "date"), "application_from": ("Áp dụng từ", "date"),
             "application_to": ("Áp dụng đến", "date"), "dossier_deadline": ("Hạn nộp hồ sơ", "date"),
             "dossier_deadline_policy": ("Hồ sơ gửi sau hạn", "map:deadline_policy"),
+            "mask_secrets_in_summary": ("Che bí mật công nghệ trong bảng tổng hợp", "bool"),
+            "requires_moderation": ("Ban tổ chức thông qua trước khi thẩm định", "bool"),
             "fields": ("Lĩnh vực", "text"), "description_limit": ("Giới hạn mô tả (ký tự)", "text"),
             "default_quota": ("Chỉ tiêu mặc định", "text"), "status": ("Trạng thái", "map:programme_status"),
             "owner_unit_id": ("Đơn vị phát động", "ref:unit")},

@@ -489,6 +489,11 @@ def main() -> int:
                 all_rows.extend(bench.rows)
                 if ONLY_EXPORT:
                     continue
+                from bench.results import run_results
+
+                bench = Bench(app, label)
+                run_results(bench, n)
+                all_rows.extend(bench.rows)
                 bench = Bench(app, label)
                 run_campaigns(bench, n, done_participants, db_url)
                 done_participants = n

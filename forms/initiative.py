@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from adminapp import labels
@@ -69,6 +69,8 @@ class PublicInitiativeForm(VnForm):
                           render_kw={"rows": 2, "maxlength": 1000})
     awards = TextAreaField("Các danh hiệu thi đua, hình thức khen thưởng cá nhân trong 03 năm gần nhất",
                            validators=[Optional(), Length(max=1000)], render_kw={"rows": 2, "maxlength": 1000})
+    is_secret = BooleanField("Sáng kiến có bí mật công nghệ (công khai chỉ hiển thị tên sáng kiến, hiệu quả và "
+                             "khen thưởng)")
     # Honeypot: hidden from people; a bot that fills it is refused silently.
     website = StringField("Để trống ô này", validators=[Optional()])
 
@@ -83,7 +85,7 @@ class PublicInitiativeForm(VnForm):
             # a typed text that is no date goes as text: the service says it is not a date (not "missing")
             "application_date": parse_vn_date(self.application_date.data) or (self.application_date.data or None),
             "effectiveness": self.effectiveness.data, "benefit_value": parse_money(self.benefit_value.data),
-            "scope": self.scope.data, "awards": self.awards.data,
+            "scope": self.scope.data, "awards": self.awards.data, "is_secret": bool(self.is_secret.data),
         }
 
 

@@ -1,7 +1,7 @@
 """Reference units and demo data: right counts and quotas, idempotent, CLI output."""
 import json
 
-from adminapp import demo, reference
+from adminapp import access, demo, reference
 from adminapp.extensions import db
 from models import Role, Unit, User
 
@@ -37,7 +37,7 @@ def test_seeds_are_idempotent(ctx):
     db.session.commit()
     assert db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar_one() == before
     assert db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one() == users_before
-    assert db.session.execute(db.select(db.func.count()).select_from(Role)).scalar_one() == 4
+    assert db.session.execute(db.select(db.func.count()).select_from(Role)).scalar_one() == len(access.SHIPPED_ROLES)  # idempotent: one row per shipped role
 
 
 def test_cli_seed_twice_and_demo_accounts(ctx):

@@ -16,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, field_rules, formatting, jobs, labels, params, uploads, versioning
+from adminapp import access, clock, field_rules, formatting, jobs, labels, params, uploads, versioning
 from adminapp.exports import registrations as reg_export
 from adminapp.exports import tabular
 from adminapp.extensions import db
 from adminapp.imports import participants as importer
+from adminapp.imports import preview as import_preview
 from adminapp.text import like_pattern
 from adminapp.workflow import campaigns as svc
 from adminapp.workflow import deadlines
@@ -455,16 +456,48 @@ class CampaignPages(BaseView):
                                  kinds=importer.UPLOAD_KINDS)
         except uploads.UploadError as exc:
             return self._render_registration(reg, 400, import_errors=[exc.message])
-        rows, errors = importer.parse(data, reg.campaign)
-        if errors:
+        _, errors = importer.parse(data, reg.campaign)
+        if errors:  # the rows with errors, at once: nothing kept, nothing to confirm
             return self._render_registration(reg, 400, import_errors=errors)
         try:
-            regsvc.add_participants(actor=current_user, registration=reg, rows=rows, source="import")
+            preview = import_preview.create(current_user, reg, storage.filename, data)
             db.session.commit()
-            flash(f"Đã nhập {len(rows)} thành viên từ tệp.", "success")
         except SERVICE_ERRORS as exc:
             db.session.rollback()
             return self._render_registration(self._registration(registration_id), 400,
+                                             import_errors=getattr(exc, "errors", [_message(exc)]))
+        return redirect(url_for("campaign.import_preview_page", registration_id=reg.id, token=preview.token))
+
+    @expose("/registration/<int:registration_id>/import/<token>")
+    def import_preview_page(self, registration_id, token):
+        """The dry run: new rows, changed rows with the fields that differ, rows with errors."""
+        reg = self._registration(registration_id)
+        try:
+            preview = import_preview.get(current_user, reg, token)
+        except import_preview.PreviewError as exc:
+            flash(exc.message, "error")
+            return self._render_registration(reg, 404)
+        plan = import_preview.plan(reg, preview.data)
+        return self.render("campaigns/import_preview.html", reg=reg, campaign=reg.campaign, preview=preview,
+                           plan=plan, labels=labels, expired=preview.expires_at <= clock.naive_utc()), \
+            (400 if plan.errors else 200)
+
+    @expose("/registration/<int:registration_id>/import/<token>/<any(confirm, cancel):what>", methods=("POST",))
+    def import_preview_decide(self, registration_id, token, what):
+        reg = self._registration(registration_id)
+        try:
+            if what == "confirm":
+                plan = import_preview.confirm(current_user, reg, token)
+                db.session.commit()
+                flash(f"Đã nhập từ tệp: thêm {len(plan.new)} thành viên, cập nhật {len(plan.changed)} thành viên.",
+                      "success")
+            else:
+                import_preview.cancel(current_user, reg, token)
+                db.session.commit()
+                flash("Đã hủy nhập tệp; danh sách không thay đổi.", "info")
+        except SERVICE_ERRORS as exc:
+            db.session.rollback()
+            return self._render_registration(self._registration(registration_id), 409,
                                              import_errors=getattr(exc, "errors", [_message(exc)]))
         return redirect(url_for("campaign.registration", registration_id=reg.id))
 

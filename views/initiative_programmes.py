@@ -52,6 +52,8 @@ class ProgrammeView(ScopedModelView):
         "application_from": "Áp dụng từ ngày", "application_to": "Áp dụng đến ngày",
         "dossier_deadline": "Hạn nộp hồ sơ", "description_limit": "Giới hạn mô tả (ký tự)",
         "dossier_deadline_policy": "Hồ sơ gửi sau hạn",
+        "requires_moderation": "Ban tổ chức thông qua sáng kiến trước khi cơ sở thẩm định",
+        "mask_secrets_in_summary": "Che sáng kiến bí mật công nghệ trong Bảng tổng hợp tóm tắt sáng kiến",
         "default_quota": "Chỉ tiêu mặc định mỗi đơn vị cấp 1", "status": "Trạng thái",
         "fields_text": "Các lĩnh vực (mỗi dòng một lĩnh vực)",
     }
@@ -67,7 +69,7 @@ class ProgrammeView(ScopedModelView):
     column_select_related_list = [Programme.owner_unit]
     form_columns = ["name", "slug", "description", "submission_opens", "submission_closes", "application_from",
                     "application_to", "dossier_deadline", "dossier_deadline_policy", "fields_text", "description_limit",
-                    "default_quota", "status"]
+                    "default_quota", "requires_moderation", "mask_secrets_in_summary", "status"]
     form_extra_fields = {"fields_text": TextAreaField("Các lĩnh vực (mỗi dòng một lĩnh vực)")}
     form_overrides = {"status": SelectField, "dossier_deadline_policy": SelectField}
     form_args = {
@@ -121,6 +123,9 @@ class ProgrammeView(ScopedModelView):
             return
         if not access.can_manage_programme(current_user, model):
             raise access.PermissionDenied("Chỉ đơn vị phát động mới sửa được chương trình.")
+        history = sa_inspect(model).attrs.requires_moderation.history
+        if history.has_changes():
+            service.check_moderation_change(model, bool(history.deleted[0]) if history.deleted else False)
         if sa_inspect(model).attrs.slug.history.has_changes():
             raise service.ProgrammeError(
                 "Không được đổi đường dẫn rút gọn sau khi tạo (mã QR và đường dẫn đã phát hành sẽ hỏng)."
@@ -279,6 +284,7 @@ class ProgrammeView(ScopedModelView):
         return self.render("initiatives/dossier.html", programme=programme, unit=unit, dossier=dossier, form=form,
                            checks=dossier_service.checks(dossier), rows=rows, own=own, subordinate=subordinate,
                            statuses=labels.INITIATIVE_STATUSES, late=late, late_choices=labels.LATE_CHOICES,
+                           mask=lambda ini, field, value: access.initiative_value(current_user, ini, field, value),
                            deadline={"mine": mine, "common": deadlines.common_deadline(programme),
                                      "text": deadlines.policy_text("dossier", mine,
                                                                    programme.dossier_deadline_policy),
@@ -345,7 +351,8 @@ class ProgrammeView(ScopedModelView):
         dossier = dossier_service.get_or_new(programme, unit)
         rows = dossier_service.summary_initiatives(programme, unit)
         return initiative_summary.write_summary(path, rows, dossier=dossier, unit=unit, programme=programme,
-                                                hidden=field_rules.hidden_fields(current_user, "initiative"))
+                                                hidden=field_rules.hidden_fields(current_user, "initiative"),
+                                                masked=lambda ini: access.summary_masked(programme, ini))
 
     # ----------------------------------------------------------------- statistics
 

@@ -49,6 +49,8 @@ def _status_formatter(view, context, model, name):  # noqa: ARG001
 
 def _flags_formatter(view, context, model, name):  # noqa: ARG001
     parts = []
+    if model.is_secret:
+        parts.append(Markup('<span class="badge badge-dark secret-mark">Bí mật công nghệ</span>'))
     if model.is_duplicate:
         parts.append(Markup('<span class="badge badge-warning">Trùng</span>'))
     if model.complaint_open:
@@ -68,6 +70,10 @@ def _parse_score(raw) -> int | None:
         raise service.TransitionNotAllowed("Điểm thẩm định phải là số nguyên từ 0 đến 100.") from None
 
 
+SECRET_NOMINATED = ("Sáng kiến này là bí mật công nghệ: cấp trên nhận đề xuất được xem đầy đủ để xét chọn; "
+                    "công khai chỉ hiển thị tên sáng kiến, hiệu quả và khen thưởng.")
+
+
 class InitiativeView(ScopedModelView):
     view_permission = "initiative.view"
     create_permission = None  # initiatives come from the public form
@@ -84,11 +90,11 @@ class InitiativeView(ScopedModelView):
                            "birth_year", "position", "phone", "level1_unit", "unit", "group", "title", "field",
                            "description", "application_date", "effectiveness", "benefit_value", "scope", "awards",
                            "score", "opinion", "reject_reason", "is_duplicate", "complaint_open", "dispute_open",
-                           "created_at"]
+                           "is_secret", "created_at"]
     column_export_list = ["tracking_code", "programme", "title", "author_name", "birth_year", "position", "phone",
                           "level1_unit", "unit", "holder_unit", "group", "field", "description", "application_date",
                           "effectiveness", "benefit_value", "scope", "awards", "status", "score", "opinion",
-                          "reject_reason", "is_duplicate", "created_at"]
+                          "reject_reason", "is_duplicate", "is_secret", "created_at"]
     column_labels = {
         "programme": "Chương trình", "tracking_code": "Mã tra cứu", "title": "Tên sáng kiến",
         "author_name": "Tác giả", "birth_year": "Năm sinh", "position": "Chức vụ", "phone": "Điện thoại",
@@ -99,7 +105,7 @@ class InitiativeView(ScopedModelView):
         "awards": "Danh hiệu, khen thưởng 03 năm", "status": "Trạng thái", "score": "Điểm",
         "opinion": "Ý kiến thẩm định", "reject_reason": "Lý do không đạt", "is_duplicate": "Trùng",
         "complaint_open": "Đang khiếu nại", "dispute_open": "Đang tranh chấp quyền tác giả",
-        "flags": "Lưu ý", "created_at": "Ngày nộp",
+        "flags": "Lưu ý", "created_at": "Ngày nộp", "is_secret": "Bí mật công nghệ",
     }
     column_formatters = {
         "status": _status_formatter,
@@ -130,10 +136,55 @@ class InitiativeView(ScopedModelView):
         BooleanEqualFilter(Initiative.is_duplicate, "Trùng"),
         BooleanEqualFilter(Initiative.complaint_open, "Đang khiếu nại"),
         BooleanEqualFilter(Initiative.dispute_open, "Đang tranh chấp quyền tác giả"),
+        BooleanEqualFilter(Initiative.is_secret, "Bí mật công nghệ"),
     ]
     export_title = "DANH SÁCH SÁNG KIẾN"
     column_export_kinds = {"benefit_value": "number"}  # money, with thousands separators
     export_from_columns = True
+
+    # ----------------------------------------------------------------- technology secrets (one rule: access)
+
+    def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
+        """Every list cell, detail row and ORM export value passes the masking rule of adminapp.access."""
+        if name not in access.SECRET_SHOWN and access.secret_masked(current_user, model):
+            return access.SECRET_MASK
+        return super()._get_list_value(context, model, name, column_formatters, column_type_formatters)
+
+    def _export_select(self, query, columns):
+        select = super()._export_select(query, columns)
+        if select is None:
+            return None
+        return select.add_columns(access.secret_masked_sql(current_user).label("secret_masked"))
+
+    def _column_rows(self, select, names):
+        rows_of = super()._column_rows(select, [*names, "secret_masked"])
+        masked = [i for i, name in enumerate(names) if name not in access.SECRET_SHOWN]
+
+        def rows(progress=None):
+            for row in rows_of(progress):
+                row = list(row)
+                if row.pop():
+                    for i in masked:
+                        row[i] = access.SECRET_MASK
+                yield row
+
+        return rows
+
+    @expose("/secret/", methods=["POST"])
+    def secret_view(self):
+        obj = self.get_one(params.parse_id(request.form.get("id")))  # scoped: out of scope is 404
+        try:
+            changed = service.set_secret(current_user, obj, secret=request.form.get("secret") == "1",
+                                         reason=request.form.get("reason"))
+        except (service.InitiativeError, access.PermissionDenied) as e:
+            db.session.rollback()
+            flash(e.message, "error")
+            return redirect(url_for(".details_view", id=obj.id))
+        db.session.commit()
+        if changed:
+            flash("Đã đánh dấu bí mật công nghệ: ngoài các đơn vị xét sáng kiến này chỉ hiển thị tên, hiệu quả và "
+                  "khen thưởng." if obj.is_secret else "Đã bỏ đánh dấu bí mật công nghệ.", "success")
+        return redirect(url_for(".details_view", id=obj.id))
 
     def get_one(self, id):
         # Ids beyond the INTEGER range (typed into a URL) are simply not found.
@@ -162,7 +213,7 @@ class InitiativeView(ScopedModelView):
             if name in ("appraise", "select"):
                 kwargs = {"score": _parse_score(request.form.get("score")),
                           "opinion": request.form.get("opinion")}
-            elif name == "reject":
+            elif name in ("reject", "block"):
                 kwargs = {"reason": request.form.get("reason")}
             result = service.apply_bulk(current_user, rows, name, **kwargs)
         except (service.InitiativeError, access.PermissionDenied) as e:
@@ -200,6 +251,14 @@ class InitiativeView(ScopedModelView):
     def action_honour(self, ids):
         self._bulk(ids, "honour")
 
+    @action("pass", "Thông qua (Ban tổ chức)", "Thông qua các sáng kiến đã chọn?")
+    def action_pass(self, ids):
+        self._bulk(ids, "pass")
+
+    @action("block", "Không thông qua (Ban tổ chức)", "Không thông qua các sáng kiến đã chọn (cần nhập lý do)?")
+    def action_block(self, ids):
+        self._bulk(ids, "block")
+
     def is_action_allowed(self, name):
         if name in service.ACTION_PERMISSIONS:
             return access.has_permission(current_user, service.ACTION_PERMISSIONS[name])
@@ -218,7 +277,7 @@ class InitiativeView(ScopedModelView):
             kwargs = {}
             if name in ("appraise", "select"):
                 kwargs = {"score": _parse_score(request.form.get("score")), "opinion": request.form.get("opinion")}
-            elif name == "reject":
+            elif name in ("reject", "block"):
                 kwargs = {"reason": request.form.get("reason")}
             state = service.apply(current_user, obj, name, **kwargs)
         except (service.InitiativeError, access.PermissionDenied) as e:
@@ -228,6 +287,8 @@ class InitiativeView(ScopedModelView):
             db.session.commit()
             flash(f"{labels.INITIATIVE_ACTIONS[name]}: sáng kiến {obj.tracking_code} chuyển sang "
                   f"“{labels.INITIATIVE_STATUSES[state]}”.", "success")
+            if obj.is_secret and name == "nominate":
+                flash(SECRET_NOMINATED, "info")
         return redirect(url_for(".details_view", id=obj.id, url=return_url))
 
     @expose("/flags/", methods=["POST"])
@@ -253,6 +314,8 @@ class InitiativeView(ScopedModelView):
                                             AuditEvent.object_id == str(model.id)).order_by(AuditEvent.id)
             ).scalars().all()
             kwargs["can_flag"] = access.can(current_user, "initiative.appraise", model)
+            kwargs["can_mark_secret"] = access.can_mark_secret(current_user, model)
+            kwargs["secret_masked"] = access.secret_masked(current_user, model)
             kwargs["shows_actor"] = lambda unit: access.shows_actor(current_user, unit)
         return super().render(template, **kwargs)
 

@@ -89,7 +89,15 @@ def person_text(ini, hidden=frozenset(), as_of=None, cache: dict | None = None) 
     ) if p)
 
 
-def row_values(index: int, ini, hidden=frozenset(), as_of=None, cache: dict | None = None) -> list:
+def row_values(index: int, ini, hidden=frozenset(), as_of=None, cache: dict | None = None, masked: bool = False) -> list:
+    """One row; `masked` (a technology secret where the programme masks the summary): only the name of the
+    initiative and its effectiveness summary, every other cell reads the mask."""
+    if masked:
+        from adminapp.access import SECRET_MASK
+
+        effect = None if "effectiveness" in hidden else ini.effectiveness
+        return [index, SECRET_MASK, ini.title, SECRET_MASK, SECRET_MASK, effect or "", SECRET_MASK]
+
     def shown(name):
         return None if name in hidden else getattr(ini, name)
 
@@ -104,9 +112,12 @@ def row_values(index: int, ini, hidden=frozenset(), as_of=None, cache: dict | No
 
 
 def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, programme=None,
-                  signer: str | None = None, hidden=frozenset(), day: date | None = None, as_of=None) -> int:
+                  signer: str | None = None, hidden=frozenset(), day: date | None = None, as_of=None,
+                  masked=lambda ini: False) -> int:
     """Write the summary table to `target` (path or binary file object). Returns the number of rows.
-    Unit names are those of `as_of` (default: record_date(dossier, programme))."""
+    Unit names are those of `as_of` (default: record_date(dossier, programme)); `masked(ini)` (adminapp.access:
+    a technology secret where the programme masks the summary) leaves only the initiative's name and its
+    effectiveness summary."""
     if programme is None and dossier is not None:
         programme = dossier.programme
     as_of = as_of or record_date(dossier, programme)
@@ -150,7 +161,7 @@ def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, pro
     count = 0
     for count, ini in enumerate(initiatives, start=1):
         row += 1
-        values = row_values(count, ini, hidden, as_of, names)
+        values = row_values(count, ini, hidden, as_of, names, masked=masked(ini))
         ws.set_row(row, printable.row_height(regular, values[1:], WIDTHS[1:]))
         ws.write_number(row, 0, values[0], tt_fmt)
         for c in range(1, len(values)):

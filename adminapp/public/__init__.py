@@ -2,7 +2,7 @@
 
 URLs are stable per programme: /sang-kien/<slug>/ (the form, also behind the
 QR code), /sang-kien/<slug>/tra-cuu (tracking by code + phone),
-/sang-kien/<slug>/units (the dependent unit picker, JSON: id and name only,
+/sang-kien/<slug>/ket-qua (public results, issue 15), /sang-kien/<slug>/units (the dependent unit picker, JSON: id and name only,
 only units of the programme's tree), /sang-kien/<slug>/qr.png|qr.svg.
 """
 from __future__ import annotations
@@ -134,6 +134,18 @@ def track(slug):
     status = 400 if request.method == "POST" and web_form.errors else 200
     return render_template("public/track.html", programme=programme, form=web_form, result=result,
                            not_found=not_found, statuses=labels.INITIATIVE_STATUSES), status
+
+
+@bp.route("/<slug>/ket-qua")
+def results(slug):
+    """Kết quả chương trình: honoured initiatives (secrets masked), counts per unit, a chart. No login; the
+    page comes from the snapshot shared by every app instance (adminapp/public/results_page.py)."""
+    from adminapp.public import results_page as results_service
+
+    programme = _programme(slug)
+    data, built_at = results_service.get(programme)
+    return render_template("public/results.html", programme=programme, data=data, built_at=built_at,
+                           chart=results_service.chart_svg(data))
 
 
 @bp.route("/<slug>/units")

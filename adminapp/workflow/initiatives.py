@@ -48,6 +48,9 @@ OPEN_STATES = ("submitted", "appraised", "nominated", "selected")
 WITHDRAWN = "<back>"  # resolved to "appraised" (at the author's own unit) or "selected" (above it)
 
 TRANSITIONS: dict[tuple[str, str], str] = {
+    # moderation (issue 15): a programme that requires it receives submissions as "awaiting"
+    ("awaiting", "pass"): "submitted",
+    ("awaiting", "block"): "not_passed",
     ("submitted", "appraise"): "appraised",
     ("nominated", "select"): "selected",
     ("appraised", "nominate"): "nominated",
@@ -68,7 +71,10 @@ ACTION_PERMISSIONS = {
     "withdraw": "initiative.nominate",
     "reject": "initiative.appraise",
     "honour": "initiative.honour",
+    "pass": "initiative.moderate",
+    "block": "initiative.moderate",
 }
+MODERATION_ACTIONS = ("pass", "block")
 
 
 # --------------------------------------------------------------------------- errors
@@ -230,13 +236,15 @@ def submit_initiative(programme: Programme, data: dict, *, now: datetime | None 
         level1_unit_id=level1.id, holder_unit_id=unit.id, group=values["group"], title=values["title"],
         title_folded=title_folded, field=values["field"], description=values["description"],
         application_date=app_date, effectiveness=values["effectiveness"] or None, benefit_value=benefit,
-        scope=values["scope"] or None, awards=values["awards"] or None, status="submitted",
-        is_duplicate=duplicate, created_at=clock.naive_utc(now),
+        scope=values["scope"] or None, awards=values["awards"] or None,
+        status="awaiting" if programme.requires_moderation else "submitted",
+        is_duplicate=duplicate, created_at=clock.naive_utc(now), is_secret=bool(data.get("is_secret")),
     )
     db.session.add(initiative)
     db.session.flush()
-    audit.record(None, initiative, "initiative.submit", None, "submitted",
-                 details={"programme_id": programme.id, "duplicate": duplicate})
+    audit.record(None, initiative, "initiative.submit", None, initiative.status,
+                 details={"programme_id": programme.id, "duplicate": duplicate,
+                          **({"secret": access.SECRET_LABEL} if initiative.is_secret else {})})
     return initiative
 
 
@@ -290,6 +298,8 @@ def _check_actor(user: User, initiative: Initiative, action: str) -> None:
         raise access.PermissionDenied()
     programme = initiative.programme
     holder = initiative.holder_unit
+    if action in MODERATION_ACTIONS:
+        return  # the organising committee: any initiative of its scope (checked above)
     if action == "withdraw":
         if not access.acts_for(user, initiative.nominated_by_unit_id):
             raise access.PermissionDenied("Chỉ đơn vị đã đề xuất mới rút được đề xuất.")
@@ -325,6 +335,8 @@ def apply(actor: User, initiative: Initiative, action: str, *, reason: str | Non
     opinion = _clean(opinion) or None
     if action == "reject" and not reason:
         raise TransitionNotAllowed("Cần nhập lý do không đạt.")
+    if action == "block" and not reason:
+        raise TransitionNotAllowed("Cần nhập lý do không thông qua.")
     if reason and len(reason) > 2000:
         raise TransitionNotAllowed("Lý do không được dài quá 2000 ký tự.")
     if opinion and len(opinion) > 2000:
@@ -362,7 +374,7 @@ def apply(actor: User, initiative: Initiative, action: str, *, reason: str | Non
         if opinion:
             initiative.opinion = opinion
         details.update(score=score, opinion=opinion)
-    elif action == "reject":
+    elif action in ("reject", "block"):
         initiative.reject_reason = reason
 
     initiative.status = target
@@ -423,6 +435,27 @@ def set_flags(actor: User, initiative: Initiative, *, complaint_open: bool, disp
     db.session.flush()
     audit.record(actor, initiative, "initiative.flags", None, None, _clean(reason) or None,
                  details={"before": before, "after": after})
+
+
+def set_secret(actor: User, initiative: Initiative, *, secret: bool, reason: str | None = None) -> bool:
+    """Mark or unmark "bí mật công nghệ" (the appraising officer: a unit reviewing it). A reason is required
+    to lift the mark. Audited; returns whether anything changed."""
+    if not access.can_mark_secret(actor, initiative):
+        raise access.PermissionDenied("Chỉ cán bộ thẩm định của đơn vị đang xét sáng kiến này được đánh dấu bí mật "
+                                      "công nghệ.")
+    secret = bool(secret)
+    if initiative.is_secret == secret:
+        return False
+    reason = _clean(reason)
+    if not secret and not reason:
+        raise InitiativeError("Vui lòng nhập lý do bỏ đánh dấu bí mật công nghệ.")
+    if len(reason) > 2000:
+        raise InitiativeError("Lý do dài quá 2000 ký tự.")
+    initiative.is_secret = secret
+    db.session.flush()
+    audit.record(actor, initiative, "initiative.secret", None, None, reason or None,
+                 details={"secret": secret})
+    return True
 
 
 def nominated_by_condition(unit: Unit):

@@ -91,6 +91,27 @@ def validate_settings(programme: Programme) -> None:
             raise ProgrammeError("Đường dẫn rút gọn chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang (3–80 ký tự).")
 
 
+def check_moderation_change(programme: Programme, was_required: bool) -> None:
+    """The moderation step (Ban tổ chức thông qua) is switched on only before any submission (those already
+    filed would skip it), and off only when none waits for it. Raises ProgrammeError (Vietnamese)."""
+    now_required = bool(programme.requires_moderation)
+    if programme.id is None or now_required == bool(was_required):
+        return
+    if now_required:
+        count = db.session.execute(select(func.count()).select_from(Initiative)
+                                   .where(Initiative.programme_id == programme.id)).scalar_one()
+        if count:
+            raise ProgrammeError(f"Chương trình đã có {count} sáng kiến được nộp nên không bật được bước “Ban tổ "
+                                 f"chức thông qua”: các sáng kiến đã nộp sẽ không qua bước này. Hãy bật bước này "
+                                 f"trước khi mở nhận sáng kiến.")
+    else:
+        waiting = db.session.execute(select(func.count()).select_from(Initiative).where(
+            Initiative.programme_id == programme.id, Initiative.status == "awaiting")).scalar_one()
+        if waiting:
+            raise ProgrammeError(f"Còn {waiting} sáng kiến chờ thông qua: hãy thông qua hoặc không thông qua hết "
+                                 f"trước khi tắt bước “Ban tổ chức thông qua”.")
+
+
 def prepare_new_programme(actor: User | None, programme: Programme, owner: Unit | None = None) -> None:
     """Defaults of a new programme: the owner is the creator's unit, the five fields of seed 004."""
     if actor is not None and not access.has_permission(actor, "programme.manage"):

@@ -339,6 +339,31 @@ def add_participants(*, actor: User, registration: Registration, rows: list[Part
     return created
 
 
+def apply_import(*, actor: User, registration: Registration, new_rows: list[ParticipantData],
+                 changed: list[tuple[Participant, ParticipantData]]) -> None:
+    """A confirmed import preview (adminapp/imports/preview.py): new rows added and matched rows' position
+    and work unit updated, every row valid or nothing changed. Audited once."""
+    _require_editable(actor, registration)
+    errors = [msg for data in [*new_rows, *(d for _, d in changed)]
+              for msg in validate_participant(data, registration.campaign)]
+    if errors:
+        raise CampaignError(errors[0], errors)
+    order = _next_order(registration)
+    for offset, data in enumerate(new_rows):
+        db.session.add(Participant(registration=registration, kind=data.kind, full_name=data.full_name.strip(),
+                                   birth_year=data.birth_year, position=(data.position or "").strip() or None,
+                                   unit_name=(data.unit_name or "").strip() or None, sort_order=order + offset))
+    for participant, data in changed:
+        if participant.registration_id != registration.id:
+            raise CampaignError("Không tìm thấy thành viên trong danh sách này.")
+        participant.position = (data.position or "").strip() or None
+        participant.unit_name = (data.unit_name or "").strip() or None
+    versioning.touch(registration)
+    db.session.flush()
+    audit.record(actor, registration, "registration.import",
+                 details={"added": len(new_rows), "changed": len(changed)})
+
+
 def remove_participant(*, actor: User, registration: Registration, participant_id: int) -> None:
     _require_editable(actor, registration)
     p = db.session.get(Participant, participant_id)

@@ -114,8 +114,11 @@ def test_seed_scenario_end_to_end(login_as, unit):
     tpl = hoankiem.get("/admin/campaign/import-template.xlsx")
     assert tpl.status_code == 200 and load_workbook(io.BytesIO(tpl.data)).active["B1"].value.startswith("Họ và tên")
     r = post(hoankiem, f"{reg_url}/import", {"file": (io.BytesIO(template_bytes()), "ds.xlsx")},
-             form_url=reg_url, status=200)
-    assert "Đã nhập 2 thành viên" in r.get_data(as_text=True)
+             form_url=reg_url, status=302, follow=False)
+    preview_url = r.headers["Location"]
+    assert "Dòng mới: <strong>2</strong>" in page(hoankiem, preview_url)  # a dry run first
+    r = post(hoankiem, f"{preview_url}/confirm", {}, form_url=preview_url, status=200)
+    assert "Đã nhập từ tệp: thêm 2 thành viên" in r.get_data(as_text=True)
     post(hoankiem, f"{reg_url}/action", {"action": "send"}, form_url=reg_url, status=200)
     db.session.expire_all()
     assert reg.status == "pending" and len(reg.participants) == 3

@@ -68,7 +68,9 @@ def test_campaign_launch_register_review_export(browser, site, tmp_path):
     ws.append(["Cá nhân", "Nguyễn Văn Bình", 1990, "Kế toán", "LĐLĐ quận Hoàn Kiếm"])
     wb.save(tmp_path / "danh-sach.xlsx")
     district.set_input_files("#import-file", str(tmp_path / "danh-sach.xlsx"))
-    district.click("button:has-text('Nhập danh sách')")
+    district.click("button:has-text('Xem trước khi nhập')")
+    expect(district.locator("#preview-new")).to_contain_text("Nguyễn Văn Bình")  # a dry run first
+    district.click("#preview-confirm")
     expect(district.locator("table")).to_contain_text("Nguyễn Văn Bình")
     ds("list-built")
     district.click("button[value=send]")

@@ -1,0 +1,133 @@
+"""Technology secrets (issue 15): one masking rule (adminapp.access.secret_masked) over every page and export
+that shows an initiative. Outside the units reviewing it, only its name, effectiveness summary and award."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from adminapp import access
+from adminapp.extensions import db
+from tests.conftest import csrf_from
+
+SECRET_BITS = ("Lê Bí Mật", "0987 654 321", "Quy trình nung đặc biệt ở 1.234 độ")  # author, phone, description
+SHOWN = ("Lò nung tiết kiệm điện", "Giảm 40% điện năng")  # title, effectiveness
+
+
+@pytest.fixture()
+def secret(submit, act, allot, user):
+    allot("hanoi.officer", {"01-002": 2})
+    allot("hoankiem.officer", {"01-002-01": 2})
+    ini = submit(author_name=SECRET_BITS[0], phone="0987654321", description=SECRET_BITS[2], title=SHOWN[0],
+                 effectiveness=SHOWN[1], is_secret=True)
+    assert ini.is_secret
+    act("cdcs.officer", ini, "appraise", score=90)
+    return ini
+
+
+def _text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    if response.mimetype.endswith("sheet"):
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        return "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+    return response.get_data(as_text=True)
+
+
+def _pages(ini, programme):
+    """Every page and export of the admin that shows the initiative's fields."""
+    return {
+        "list": "/admin/initiatives/",
+        "search": "/admin/initiatives/?search=lo+nung",
+        "details": f"/admin/initiatives/details/?id={ini.id}",
+        "export csv": "/admin/initiatives/export/csv/",
+        "export xlsx": "/admin/initiatives/export/xlsx/",
+    }
+
+
+def _phone_shown(text: str) -> bool:
+    return "0987654321" in text.replace(" ", "").replace(".", "")
+
+
+@pytest.mark.parametrize("viewer", ["hoankiem.officer", "hanoi.officer", "tld.officer"])
+def test_masked_beyond_the_nomination_path_on_every_page_and_export(secret, programme, login_as, viewer):
+    c = login_as(viewer)
+    for name, url in _pages(secret, programme).items():
+        text = _text(c.get(url))
+        assert SHOWN[0] in text, name
+        if name != "list":  # the list shows the title only
+            assert SHOWN[1] in text or name == "search", name
+        for bit in (SECRET_BITS[0], SECRET_BITS[2]):
+            assert bit not in text, (name, bit)
+        assert not _phone_shown(text), name
+        if name != "list" and name != "search":
+            assert access.SECRET_MASK in text, name
+
+
+def test_full_on_the_nomination_path(secret, programme, login_as):
+    c = login_as("cdcs.officer")  # the unit that holds and appraises it
+    details = _text(c.get(f"/admin/initiatives/details/?id={secret.id}"))
+    csv = _text(c.get("/admin/initiatives/export/csv/"))
+    for text in (details, csv):
+        assert SECRET_BITS[0] in text and SECRET_BITS[2] in text and access.SECRET_MASK not in text
+    assert "secret-mark" in _text(c.get("/admin/initiatives/"))
+
+
+def test_nominated_to_the_top_reviewers_see_it_public_does_not(secret, act, programme, login_as, user):
+    """Bad input of the issue: a secret initiative nominated up to the top. Each level that receives it
+    reviews it (and sees it all); the level it left keeps seeing it; the public never does, and the top's
+    summary table masks it only when the programme says so."""
+    act("cdcs.officer", secret, "nominate")
+    assert not access.secret_masked(user("hoankiem.officer"), secret)
+    assert access.secret_masked(user("hanoi.officer"), secret)
+    act("hoankiem.officer", secret, "select", score=90)
+    act("hoankiem.officer", secret, "nominate")
+    act("hanoi.officer", secret, "select", score=90)
+    hanoi = login_as("hanoi.officer")
+    page = hanoi.get(f"/admin/initiatives/details/?id={secret.id}").get_data(as_text=True)
+    r = hanoi.post("/admin/initiatives/act/", data={"id": secret.id, "action": "nominate",
+                                                    "csrf_token": csrf_from(page)})
+    assert r.status_code == 302
+    flashed = hanoi.get(r.headers["Location"]).get_data(as_text=True)
+    assert "bí mật công nghệ" in flashed and "công khai chỉ hiển thị tên" in flashed
+    db.session.expire_all()
+    assert secret.holder_unit.code == "TLD"
+    for name in ("tld.officer", "hanoi.officer", "hoankiem.officer", "cdcs.officer"):
+        assert not access.secret_masked(user(name), secret), name
+    assert access.secret_masked(None, secret)  # the public
+    act("tld.officer", secret, "honour")
+    tld = login_as("tld.officer")
+    summary = _text(tld.get(f"/admin/programmes/{programme.id}/summary.xlsx"))
+    assert SECRET_BITS[0] in summary  # the programme does not mask its summary table
+    programme.mask_secrets_in_summary = True
+    db.session.commit()
+    summary = _text(tld.get(f"/admin/programmes/{programme.id}/summary.xlsx"))
+    assert SECRET_BITS[0] not in summary and SECRET_BITS[2] not in summary and SHOWN[0] in summary
+    assert SHOWN[1] in summary and access.SECRET_MASK in summary
+
+
+def test_marking_by_the_appraising_officer_only(submit, user, login_as):
+    from adminapp.workflow import initiatives
+
+    ini = submit(title="Sáng kiến thường")
+    with pytest.raises(access.PermissionDenied):
+        initiatives.set_secret(user("hoankiem.officer"), ini, secret=True)  # above the holder
+    c = login_as("cdcs.officer")
+    page = c.get(f"/admin/initiatives/details/?id={ini.id}").get_data(as_text=True)
+    assert 'id="secret-form"' in page
+    r = c.post("/admin/initiatives/secret/", data={"id": ini.id, "secret": "1", "csrf_token": csrf_from(page)})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert ini.is_secret
+    # lifting the mark needs a reason; nothing changes without one
+    page = c.get(f"/admin/initiatives/details/?id={ini.id}").get_data(as_text=True)
+    r = c.post("/admin/initiatives/secret/", data={"id": ini.id, "secret": "0", "csrf_token": csrf_from(page)})
+    assert "Vui lòng nhập lý do bỏ đánh dấu" in c.get(r.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert ini.is_secret
+    from models import AuditEvent
+
+    events = db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "initiative.secret")).scalars().all()
+    assert len(events) == 1 and events[0].details == {"secret": True}
+    assert 'id="secret-form"' not in login_as("hoankiem.officer").get(
+        f"/admin/initiatives/details/?id={ini.id}").get_data(as_text=True)
