@@ -8,7 +8,7 @@ import secrets
 from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from adminapp import audit, formatting, labels, params
+from adminapp import areas, audit, formatting, labels, params  # noqa: F401  (areas: mapper events)
 from adminapp.config import DEV_SECRET_KEY, config_class, default_sqlite_uri, shared_state_warning
 from adminapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 

@@ -11,9 +11,9 @@ import re
 
 from sqlalchemy import func, literal, update
 
-from adminapp import access, audit
+from adminapp import access, areas, audit
 from adminapp.extensions import db
-from models import Unit, User
+from models import Initiative, Unit, User
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -129,9 +129,12 @@ def move_unit(*, actor: User | None, unit: Unit, new_parent: Unit | None) -> Non
         )
         .execution_options(synchronize_session=False)
     )
+    areas.refresh_subtree(db.session, new_path)  # the initiatives' level-1 unit follows the move
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Unit):
             db.session.expire(obj, ["path", "level"])
+        elif isinstance(obj, Initiative):
+            db.session.expire(obj, ["area_unit_id"])
     unit.parent = new_parent
     db.session.flush()
     audit.record(
