@@ -51,7 +51,7 @@ class Unit(SearchableMixin, db.Model):
     code = db.Column(db.String(64), nullable=False, unique=True)
     name = db.Column(db.String(255), nullable=False)
     short_name = db.Column(db.String(120))
-    level = db.Column(db.Integer, nullable=False, index=True)
+    level = db.Column(db.Integer, nullable=False)  # indexed with id (ix_unit_level_id)
     kind = db.Column(db.String(32), nullable=False, index=True)
     parent_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
     # "/TLD/01/01-002/": codes of the ancestors and the unit; a subtree is one prefix range.
@@ -73,6 +73,12 @@ class Unit(SearchableMixin, db.Model):
     children = db.relationship("Unit", back_populates="parent", order_by="Unit.sort_order, Unit.name")
 
     __mapper_args__ = {"version_id_col": version}
+    # every offered sort of the units list is an index walk (sort column, then the id tiebreaker), see
+    # views/base.py ScopedModelView._apply_sorting and tests/test_sort_indexes.py; code and path are unique
+    __table_args__ = (
+        db.Index("ix_unit_name_id", "name", "id"),
+        db.Index("ix_unit_level_id", "level", "id"),
+    )
 
     __str_column__ = "name"  # str(row) is this column (exports select it instead of loading rows)
 
@@ -202,6 +208,8 @@ class User(UserMixin, SearchableMixin, db.Model):
     unit = db.relationship("Unit")
     roles = db.relationship("Role", secondary=user_role, lazy="selectin", order_by="Role.id")
 
+    __table_args__ = (db.Index("ix_user_account_full_name_id", "full_name", "id"),)  # the list's sort
+
     __mapper_args__ = {"version_id_col": version}
 
     @property
@@ -246,12 +254,12 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
 
     id = db.Column(db.Integer, primary_key=True)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)  # UTC
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # UTC; indexed with id
     actor_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"), index=True)
     actor_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
     object_type = db.Column(db.String(64), nullable=False)
     object_id = db.Column(db.String(64))
-    action = db.Column(db.String(64), nullable=False, index=True)
+    action = db.Column(db.String(64), nullable=False)  # indexed with id
     from_state = db.Column(db.String(64))
     to_state = db.Column(db.String(64))
     reason = db.Column(db.Text)
@@ -261,7 +269,11 @@ class AuditEvent(db.Model):
     actor = db.relationship("User")
     actor_unit = db.relationship("Unit")
 
-    __table_args__ = (db.Index("ix_audit_event_object", "object_type", "object_id"),)
+    __table_args__ = (
+        db.Index("ix_audit_event_object", "object_type", "object_id"),
+        db.Index("ix_audit_event_created_id", "created_at", "id"),  # the log's sorts
+        db.Index("ix_audit_event_action_id", "action", "id"),
+    )
 
 
 @event.listens_for(AuditEvent, "before_update")
@@ -360,6 +372,9 @@ class Campaign(SearchableMixin, db.Model):
 
     owner_unit = db.relationship("Unit")
     created_by = db.relationship("User")
+    __table_args__ = tuple(  # every sort of "Phát động" (my unit's campaigns), with the id tiebreaker
+        db.Index(f"ix_campaign_owner_{column}_id", "owner_unit_id", column, "id")
+        for column in ("name", "start_date", "end_date", "registration_deadline", "dossier_deadline", "created_at"))
     units = db.relationship("CampaignUnit", back_populates="campaign", order_by="CampaignUnit.id")
     attachments = db.relationship("CampaignAttachment", back_populates="campaign", order_by="CampaignAttachment.id",
                                   primaryjoin="and_(CampaignAttachment.campaign_id == Campaign.id, "
@@ -451,7 +466,7 @@ class Registration(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id", ondelete="RESTRICT"), nullable=False, index=True)
     unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
-    status = db.Column(db.String(16), nullable=False, default="not_sent", index=True)
+    status = db.Column(db.String(16), nullable=False, default="not_sent")  # indexed with id (the list's sort)
     last_reason = db.Column(db.Text)
     # True after Hủy phê duyệt: the list is pending again and its unit may correct it.
     reopened = db.Column(db.Boolean, nullable=False, default=False)
@@ -476,6 +491,12 @@ class Registration(db.Model):
         # a narrow b-tree in id order: on SQLite the table itself is the id b-tree with whole rows, so deep
         # pages (… ORDER BY id DESC LIMIT 20 OFFSET 40000) walk this instead (migration 0005)
         db.Index("ix_registration_id_order", "id"),
+        # the list's sorts, with the id tiebreaker; campaign_id last so that the list's "campaign is not a
+        # draft" check reads the index only (views/campaigns.py RegistrationView)
+        db.Index("ix_registration_id_campaign", "id", "campaign_id"),
+        db.Index("ix_registration_status_id", "status", "id", "campaign_id"),
+        db.Index("ix_registration_sent_at_id", "sent_at", "id", "campaign_id"),
+        db.Index("ix_registration_reviewed_at_id", "reviewed_at", "id", "campaign_id"),
     )
 
     def __str__(self) -> str:
@@ -591,6 +612,7 @@ class Initiative(SearchableMixin, db.Model):
 
     __tablename__ = "initiative"
     __search_fields__ = ("tracking_code", "author_name", "title", "phone")
+    __fts_table__ = "initiative_fts"  # SQLite: FTS5 trigram index over search_text (migration 0016)
 
     id = db.Column(db.Integer, primary_key=True)
     programme_id = db.Column(db.Integer, db.ForeignKey("programme.id", ondelete="RESTRICT"), nullable=False)
@@ -603,6 +625,11 @@ class Initiative(SearchableMixin, db.Model):
     level1_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False, index=True)
     holder_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False,
                                index=True)
+    # The level-1 unit (province or national sector) above `unit` in the unit tree (the unit itself at
+    # level 1): a province officer's scope "unit in my subtree" is exactly `area_unit_id = my unit`, one
+    # equality that the (area_unit_id, sort column, id) indexes serve in sort order. Set on insert and kept
+    # by directory.move_unit (adminapp/areas.py).
+    area_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"))
     nominated_by_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"))
     group = db.Column(db.String(20), nullable=False)
     title = db.Column(db.String(300), nullable=False)
@@ -625,7 +652,7 @@ class Initiative(SearchableMixin, db.Model):
     # (adminapp.access.secret_masked)
     is_secret = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     search_text = db.Column(db.String(700), nullable=False, default="", index=True)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # indexed with id
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     version = db.Column(db.Integer, nullable=False, default=1)
 
@@ -642,6 +669,13 @@ class Initiative(SearchableMixin, db.Model):
         db.Index("ix_initiative_id_order", "id"),  # deep pages on SQLite, see Registration
         # the public results' counts per level-1 unit and state: one index-only aggregate (issue 15)
         db.Index("ix_initiative_programme_level1_status", "programme_id", "level1_unit_id", "status"),
+        # every offered sort, whole list and a province officer's (views/initiatives.py, migration 0016);
+        # tracking_code is unique (no tiebreaker): id follows it so that PostgreSQL reads the index only
+        *(db.Index(f"ix_initiative_{column}_id", column, "id")
+          for column in ("tracking_code", "title", "status", "score", "created_at")),
+        db.Index("ix_initiative_area_id", "area_unit_id", "id"),
+        *(db.Index(f"ix_initiative_area_{column}_id", "area_unit_id", column, "id")
+          for column in ("tracking_code", "title", "status", "score", "created_at")),
     )
 
     def refresh_search_text(self) -> None:
@@ -768,6 +802,8 @@ class ExportJob(db.Model):
     expires_at = db.Column(db.DateTime, index=True)
 
     user = db.relationship("User")
+
+    __table_args__ = (db.Index("ix_export_job_user_created_id", "user_id", "created_at", "id"),)  # my exports
 
     def __str__(self) -> str:
         return self.title or self.endpoint

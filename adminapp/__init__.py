@@ -9,7 +9,7 @@ from flask import Flask, Request, abort, g, redirect, render_template, request, 
 from flask_login import current_user
 from werkzeug.utils import cached_property
 
-from adminapp import audit, formatting, labels, params, unit_history  # noqa: F401 - unit_history: version events
+from adminapp import areas, audit, formatting, labels, params, unit_history  # noqa: F401 - mapper events
 from adminapp.config import DEV_SECRET_KEY, config_class, default_sqlite_uri, shared_state_warning
 from adminapp.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 

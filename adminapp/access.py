@@ -360,9 +360,17 @@ def _programme_predicate(user: User, programme: Programme) -> bool:
 
 
 register_scope(Programme, _programme_condition, _programme_predicate)
+def _initiative_condition(user: User) -> ColumnElement[bool]:
+    """The user's subtree. For a level-1 unit (a province) that is exactly `area_unit_id = the unit`
+    (adminapp/areas.py), an equality the (area_unit_id, sort column, id) indexes serve in any sort order."""
+    if user.unit.level == 1:
+        return Initiative.area_unit_id == user.unit_id
+    return Initiative.unit_id.in_(subtree_unit_ids(user))
+
+
 register_scope(
     Initiative,
-    lambda user: Initiative.unit_id.in_(subtree_unit_ids(user)),
+    _initiative_condition,
     lambda user, ini: unit_in_subtree(user, ini.unit),
 )
 register_scope(

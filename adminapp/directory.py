@@ -12,9 +12,9 @@ from datetime import date
 
 from sqlalchemy import func, literal, update
 
-from adminapp import access, audit, unit_history
+from adminapp import access, areas, audit, unit_history
 from adminapp.extensions import db
-from models import Unit, User
+from models import Initiative, Unit, User
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -155,9 +155,12 @@ def _move(unit: Unit, new_parent: Unit | None, day: date) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
+    areas.refresh_subtree(db.session, new_path)  # the initiatives' level-1 unit follows the move
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Unit):
             db.session.expire(obj, ["path", "level"])
+        elif isinstance(obj, Initiative):
+            db.session.expire(obj, ["area_unit_id"])
     with unit_history.effective(day):
         unit.parent = new_parent
         db.session.flush()  # the unit's own new version (parent, level) is written by unit_history's mapper event

@@ -26,8 +26,11 @@ mail = Mail()  # notification e-mail (adminapp/notifications.py), MAIL_* setting
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ARG001
-    """Autogenerate's filter: PostgreSQL-only trigram indexes (migration 0006, named *_trgm) are not on
-    the models, and must not be proposed for dropping."""
+    """Autogenerate's filter: PostgreSQL-only trigram indexes (migration 0006, named *_trgm) and the SQLite
+    FTS5 search tables (migration 0016, *_fts and its shadow tables *_fts_*) are not on the models, and must
+    not be proposed for dropping."""
+    if type_ == "table" and reflected and compare_to is None and ("_fts" in (name or "")):
+        return False
     return not (type_ == "index" and reflected and compare_to is None and (name or "").endswith("_trgm"))
 
 

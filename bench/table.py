@@ -30,10 +30,53 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _worst(rows: list[dict], db: str, match) -> dict | None:
+    found = [r for r in rows if r["db"] == db and r.get("ratio") is not None and match(r["name"])]
+    return max(found, key=lambda r: r["ratio"]) if found else None
+
+
+def _cell(row: dict | None, value: bool = False) -> str:
+    if row is None:
+        return "–"
+    shown = f"{_num(row['value'])} ms" if value else f"{row['ratio']:.2f}".replace(".", ",")
+    return f"{shown} (`{row['name']}`)"
+
+
+TARGETS = [
+    ("trang sâu ≤ 1,5× trang 1, mọi cột sắp xếp, hai chiều (tỉ lệ lớn nhất)", lambda n: "_sort_" in n, 1.5, False),
+    ("trang 1 ≤ 1,0× trang 1 của Flask-Admin mặc định (không phạm vi)",
+     lambda n: n.startswith("initiatives_") and n.endswith("_list_page1"), 1.0, False),
+    ("cán bộ tỉnh lớn nhất, trang 1 và trang sâu ≤ 1,0× trang 1 không phạm vi của Flask-Admin mặc định",
+     lambda n: "_province_page" in n and n.endswith("_vs_bare_page1"), 1.0, False),
+    ("cán bộ tỉnh so với Flask-Admin mặc định lọc cùng tỉnh, cùng trang",
+     lambda n: "_province_page" in n and n.endswith("_vs_bare_scoped"), 1.0, False),
+    ("tìm kiếm chậm nhất ≤ 50 ms", lambda n: n.startswith("initiatives_") and "_search_" in n, 50.0, True),
+]
+
+
+def targets(rows: list[dict]) -> str:
+    """The README's target table: for each target and database, the worst line of the run."""
+    dbs = [d for d in ("sqlite", "postgresql") if any(r["db"] == d for r in rows)]
+    lines = ["| mục tiêu | " + " | ".join(dbs) + " | đạt |", "|---|" + "---|" * len(dbs) + "---|"]
+    for label, match, limit, by_value in TARGETS:
+        cells, met = [], True
+        for d in dbs:
+            found = [r for r in rows if r["db"] == d and match(r["name"]) and r.get("value") is not None]
+            worst = max(found, key=lambda r: r["value"] if by_value else (r.get("ratio") or 0)) if found else None
+            cells.append(_cell(worst, by_value))
+            if worst is not None:
+                met &= (worst["value"] if by_value else worst["ratio"]) <= limit
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {'có' if met else 'không'} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     path = Path(argv[0]) if argv else max(RESULTS.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    rows = json.loads(path.read_text())
     print(f"<!-- {path.name} -->")
-    print(table(json.loads(path.read_text())))
+    print(targets(rows))
+    print()
+    print(table(rows))
     return 0
 
 

@@ -41,6 +41,9 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import column as sa_column
+from sqlalchemy.sql import operators
+from sqlalchemy.sql import table as sa_table
 from unidecode import unidecode
 from wtforms import HiddenField, ValidationError
 from wtforms.validators import NumberRange
@@ -48,7 +51,7 @@ from wtforms.validators import NumberRange
 from adminapp import access, audit, clock, field_rules, formatting, jobs, params, revisions, versioning
 from adminapp.exports import cells, tabular
 from adminapp.extensions import db
-from adminapp.text import like_pattern, raw_like_pattern
+from adminapp.text import fold, like_pattern, raw_like_pattern
 from forms.fields import VnDateField
 from forms.i18n import TRANSLATIONS
 from forms.unicode import NfcMeta
@@ -392,22 +395,73 @@ class ScopedModelView(ModelView):
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """Sorted by the chosen column, then by id: rows that tie on the column (a level, a status) keep
-        one order across requests, so paging never shows a row twice or skips one."""
+        one order across requests, so paging never shows a row twice or skips one. A unique, non-null
+        column has no ties: no tiebreaker, so its own unique index serves the order. Every offered sort
+        has an index in that order (tests/test_sort_indexes.py)."""
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
         pk = self.model.__table__.c.id
-        if not any(getattr(c, "element", c).compare(pk) for c in query._order_by_clauses):
-            query = query.order_by(pk.desc() if sort_desc else pk.asc())
+        terms = list(query._order_by_clauses)
+        clauses = [getattr(c, "element", c) for c in terms]
+        if terms and not any(c.compare(pk) for c in clauses) and not (len(clauses) == 1 and _unique_not_null(clauses[0])):
+            # the same direction as the last term (a default order such as created_at DESC included), so one
+            # index walked one way serves the whole ORDER BY
+            desc = getattr(terms[-1], "modifier", None) is operators.desc_op
+            query = query.order_by(pk.desc() if desc else pk.asc())
         return query, joins
 
+    def _page_ids(self, query, page, page_size):
+        """The ids of one page, by the narrowest query: no eager joins, only the id, so that the sort's
+        (scope, column, id) index alone answers it (an index walk that stops at the page)."""
+        return super()._apply_pagination(query, page, page_size).enable_eagerloads(False).with_entities(
+            self.model.id)
+
     def _apply_pagination(self, query, page, page_size):
-        """Pages by a deferred join: the page's ids are picked by the narrowest query (no eager joins:
-        an index walk on the sort key, or a sort of ids only), then only those rows are loaded with
-        their related units. Plain LIMIT/OFFSET on the full query joins and sorts whole rows first."""
-        paged = super()._apply_pagination(query, page, page_size)
+        """Pages by a deferred join: the page's ids are picked by `_page_ids`, then only those rows are
+        loaded with their related units. Plain LIMIT/OFFSET on the full query joins and sorts whole rows."""
         if not page_size:  # an export: every row, streamed
-            return paged
-        ids = paged.enable_eagerloads(False).with_entities(self.model.id).subquery()
+            return super()._apply_pagination(query, page, page_size)
+        ids = self._page_ids(query, page, page_size).subquery()
         return query.filter(self.model.id.in_(db.select(ids.c.id)))
+
+    # ----------------------------------------------------------------- counts (capped on list pages)
+
+    # A list page counts at most this many rows (then shows "hơn 10.000"): counting a national table on
+    # every page read all of it. Exports (page_size 0) and the export jobs' progress keep the exact count.
+    count_cap = 10_000
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Flask-Admin's get_list (contrib/sqla/view.py, 2.2) with a capped count on list pages."""
+        joins, count_joins = {}, {}
+        query = self.get_query()
+        count_query = self.get_count_query() if not self.simple_list_pager else None
+        if hasattr(query, "_join_entities"):
+            for entity in query._join_entities:
+                for table in entity.tables:
+                    joins[table] = None
+        if self._search_supported and search:
+            query, count_query, joins, count_joins = self._apply_search(query, count_query, joins, count_joins,
+                                                                        search)
+        if filters and self._filters:
+            query, count_query, joins, count_joins = self._apply_filters(query, count_query, joins, count_joins,
+                                                                         filters)
+        count = None
+        if count_query is not None:
+            effective_size = self.page_size if page_size is None else page_size
+            count = self._capped_count(count_query) if effective_size and self.count_cap else count_query.scalar()
+        for j in self._auto_joins:
+            query = query.options(joinedload(j))
+        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
+        query = self._apply_pagination(query, page, page_size)
+        if execute:
+            query = query.all()
+        return count, query
+
+    def _capped_count(self, count_query):
+        """The count, reading at most count_cap + 1 rows: past the cap, a CappedCount ("hơn 10.000")."""
+        cap = self.count_cap
+        limited = count_query.with_entities(db.literal_column("1").label("one")).limit(cap + 1).subquery()
+        n = db.session.query(db.func.count()).select_from(limited).scalar()
+        return CappedCount(cap) if n > cap else n
 
     # ----------------------------------------------------------------- search (diacritic-insensitive)
 
@@ -434,7 +488,7 @@ class ScopedModelView(ModelView):
                     count_query = count_query.filter(cond)
             return query, count_query, joins, count_joins
         for term in search.split():
-            cond = self.model.search_text.like(like_pattern(term), escape="\\")
+            cond = search_condition(self.model, term)
             query = query.filter(cond)
             if count_query is not None:
                 count_query = count_query.filter(cond)
@@ -691,6 +745,42 @@ class ScopedModelView(ModelView):
         elif value is not None and not isinstance(value, (str, int, float, bool, date, datetime)):
             value = str(value)
         return value
+
+
+def search_condition(model, term: str):
+    """Rows whose folded search_text contains the folded `term` (diacritic-free substring, LIKE semantics).
+    On SQLite a model with an FTS5 trigram table (`__fts_table__`, migration 0016) is searched through it;
+    elsewhere (PostgreSQL: the GIN trigram index, migration 0006) search_text LIKE directly. Same rows.
+    A term shorter than a trigram ("lo", "an") has nothing to look up: it is checked on the rows the
+    other terms found (a plain LIKE), not by reading the whole FTS table."""
+    pattern = like_pattern(term)
+    fts = getattr(model, "__fts_table__", None)
+    if fts and len(fold(term)) >= 3 and db.session.get_bind().dialect.name == "sqlite":
+        table = sa_table(fts, sa_column("rowid"), sa_column("search_text"))
+        return model.id.in_(db.select(table.c.rowid).where(table.c.search_text.like(pattern, escape="\\")))
+    return model.search_text.like(pattern, escape="\\")
+
+
+class CappedCount(int):
+    """A count that stopped at the cap: as a number it is the cap (the pager's pages), shown as
+    "hơn 10.000" (Vietnamese thousands separator)."""
+
+    capped = True
+
+    def __str__(self) -> str:
+        return "hơn " + f"{int(self):,}".replace(",", ".")
+
+    __html__ = __str__
+
+
+def _unique_not_null(column) -> bool:
+    """Is `column` (an ORDER BY term's column) unique and non-null on its own, so that it has no ties?"""
+    table = getattr(column, "table", None)
+    if table is None or getattr(column, "nullable", True) or not hasattr(table, "indexes"):
+        return False
+    if getattr(column, "unique", False) or getattr(column, "primary_key", False):
+        return True
+    return any(idx.unique and [c.key for c in idx.columns] == [column.key] for idx in table.indexes)
 
 
 def _comparable(value):

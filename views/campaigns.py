@@ -321,6 +321,7 @@ class RegistrationView(ScopedModelView):
                                 "status": lambda v, c, m, n: status_label(m.status, m.reopened),
                                 "late": lambda v, c, m, n: "Nộp muộn" if m.late else ""}
     column_default_sort = ("id", True)
+    column_sortable_list = ["status", "sent_at", "reviewed_at"]  # each an index walk (models.Registration)
     column_select_related_list = [Registration.campaign, Registration.unit]
     column_filters = [
         FilterEqual(Registration.status, "Trạng thái", options=list(labels.REGISTRATION_STATUSES.items())),
