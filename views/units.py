@@ -9,7 +9,7 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from adminapp import access, directory, labels, unit_history
+from adminapp import access, directory, field_rules, labels, unit_history
 from adminapp.extensions import db
 from models import Unit, UnitVersion
 from views.base import ScopedModelView
@@ -37,6 +37,8 @@ def _closed_note(model) -> Markup:
     if successor is not None:
         return Markup(' <span class="badge text-bg-secondary unit-closed">đã sáp nhập vào {}</span>').format(
             successor.name)
+    if "valid_to" in field_rules.hidden_fields(current_user, "unit"):  # a field rule hides the date
+        return Markup(' <span class="badge text-bg-secondary unit-closed">đã hết hiệu lực</span>')
     return Markup(' <span class="badge text-bg-secondary unit-closed">hết hiệu lực từ {:%d/%m/%Y}</span>').format(
         model.valid_to)
 

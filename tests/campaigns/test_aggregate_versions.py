@@ -26,10 +26,14 @@ def _edit_form(client, campaign_id: int) -> dict:
     # unit rows repeat their names: keep every posted pair as the browser would
     import re
 
-    units = re.findall(r'<select[^>]*name="unit_id"[^>]*>.*?</select>', html, re.S)
+    # chosen rows hold the unit as a hidden input, the empty "add" row as a select
+    units = re.findall(r'<select[^>]*name="unit_id"[^>]*>.*?</select>|<input[^>]*name="unit_id"[^>]*>', html, re.S)
     roles = re.findall(r'<select[^>]*name="role_id"[^>]*>.*?</select>', html, re.S)
 
     def selected(select_html):
+        if select_html.startswith("<input"):
+            m = re.search(r'value="([^"]*)"', select_html)
+            return m.group(1) if m else ""
         m = re.search(r'<option[^>]*value="([^"]*)"[^>]*selected', select_html)
         return m.group(1) if m else ""
 
