@@ -23,6 +23,7 @@ from markupsafe import Markup
 from adminapp import access, labels, params
 from adminapp.extensions import db
 from adminapp.formatting import format_vnd
+from adminapp.text import like_pattern
 from adminapp.workflow import initiatives as service
 from adminapp.workflow import programmes as programme_service
 from models import AuditEvent, Initiative, Programme
@@ -149,6 +150,20 @@ class InitiativeView(ScopedModelView):
         if name not in access.SECRET_SHOWN and access.secret_masked(current_user, model):
             return access.SECRET_MASK
         return super()._get_list_value(context, model, name, column_formatters, column_type_formatters)
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """A masked secret answers a search only by what it shows (its title, its tracking code): typing its
+        author's name or phone must not find it."""
+        query, count_query, joins, count_joins = super()._apply_search(query, count_query, joins, count_joins,
+                                                                        search)
+        masked = access.secret_masked_sql(current_user)
+        for term in search.split():
+            shown = (Initiative.title_folded.like(like_pattern(term), escape="\\")
+                     | db.func.lower(Initiative.tracking_code).like(like_pattern(term), escape="\\"))
+            query = query.filter(~masked | shown)
+            if count_query is not None:
+                count_query = count_query.filter(~masked | shown)
+        return query, count_query, joins, count_joins
 
     def _export_select(self, query, columns):
         select = super()._export_select(query, columns)

@@ -64,6 +64,15 @@ def test_masked_beyond_the_nomination_path_on_every_page_and_export(secret, prog
             assert access.SECRET_MASK in text, name
 
 
+def test_search_by_hidden_fields_does_not_find_a_masked_secret(secret, login_as):
+    upper = login_as("hanoi.officer")
+    assert SHOWN[0] in upper.get("/admin/initiatives/?search=lo+nung").get_data(as_text=True)
+    for hidden in ("le+bi+mat", "0987654321"):
+        assert SHOWN[0] not in upper.get(f"/admin/initiatives/?search={hidden}").get_data(as_text=True), hidden
+    own = login_as("cdcs.officer")
+    assert SHOWN[0] in own.get("/admin/initiatives/?search=le+bi+mat").get_data(as_text=True)
+
+
 def test_full_on_the_nomination_path(secret, programme, login_as):
     c = login_as("cdcs.officer")  # the unit that holds and appraises it
     details = _text(c.get(f"/admin/initiatives/details/?id={secret.id}"))
