@@ -468,6 +468,8 @@ def main() -> int:
                 bench = Bench(app, label)
                 run_initiatives(bench, n)
                 all_rows.extend(bench.rows)
+                if os.environ.get("BENCH_SKIP_CAMPAIGNS") == "1":
+                    continue
                 bench = Bench(app, label)
                 run_campaigns(bench, n, done_participants, db_url)
                 done_participants = n
