@@ -46,8 +46,24 @@ def analyze() -> None:
     VACUUM ANALYZE: the visibility map lets counts use index-only scans, as on a settled database)."""
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
+        import time
+
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE)")
+            # VACUUM marks pages all-visible only when no other transaction on the server may still need
+            # their old versions: on a shared server it may not (index-only scans then fetch every row
+            # from the table). Retry until the large tables are (almost) all visible, as a settled
+            # database would be; say so when it cannot.
+            for _ in range(15):
+                row = conn.exec_driver_sql(
+                    "SELECT coalesce(min(relallvisible::float / nullif(relpages, 0)), 1) FROM pg_class "
+                    "WHERE relname IN ('initiative', 'registration', 'participant') "
+                    "AND relnamespace = current_schema()::regnamespace").scalar()
+                if row >= 0.95:
+                    break
+                time.sleep(2)
+                conn.exec_driver_sql("VACUUM initiative, registration, participant")
+            print(f"# VACUUM: all-visible share of the large tables {row:.2f}", flush=True)
     else:
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()

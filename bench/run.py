@@ -430,9 +430,11 @@ def main() -> int:
     parser.add_argument("--n", type=int, nargs="*", default=[250_000, 1_000_000],
                         help="rows of the large tables (initiatives, participants)")
     parser.add_argument("--units", type=int, default=11_000)
+    parser.add_argument("--db", choices=["both", "sqlite", "postgresql"], default="both",
+                        help="which databases to measure (default: SQLite, then PostgreSQL if reachable)")
     args = parser.parse_args()
-    db_urls = [None]
-    pg_url = os.environ.get("BENCH_DATABASE_URL")
+    db_urls = [None] if args.db != "postgresql" else []
+    pg_url = os.environ.get("BENCH_DATABASE_URL") if args.db != "sqlite" else None
     if pg_url:
         try:
             eng = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
@@ -494,6 +496,8 @@ def main() -> int:
                 bench = Bench(app, label)
                 run_results(bench, n)
                 all_rows.extend(bench.rows)
+                if os.environ.get("BENCH_SKIP_CAMPAIGNS") == "1":
+                    continue
                 bench = Bench(app, label)
                 run_campaigns(bench, n, done_participants, db_url)
                 done_participants = n

@@ -2,10 +2,12 @@
 
     python -m bench.table                       # the newest bench/results/*.json
     python -m bench.table bench/results/x.json
+    python -m bench.table run.log               # the printed output of a run (stopped before its JSON)
 """
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -70,9 +72,28 @@ def targets(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+LINE = re.compile(r"^(\S+) ([\d.]+) ([\d.]+) ([\d.]+|n/a)  \[([^,]+), (\w+)\](?: \(([\d.]+)–([\d.]+) vs)?")
+
+
+def from_log(text: str) -> list[dict]:
+    """Result rows from the printed output of a run (a run stopped before it wrote its JSON)."""
+    rows = []
+    for line in text.splitlines():
+        m = LINE.match(line)
+        if m:
+            name, value, base, ratio, unit, db, lo, hi = m.groups()
+            row = {"name": name, "value": float(value), "baseline": float(base),
+                   "ratio": None if ratio == "n/a" else float(ratio), "unit": unit, "db": db,
+                   "baseline_name": "(from the run's output)"}
+            if lo is not None:
+                row.update(min=float(lo), max=float(hi))
+            rows.append(row)
+    return rows
+
+
 def main(argv: list[str]) -> int:
     path = Path(argv[0]) if argv else max(RESULTS.glob("*.json"), key=lambda p: p.stat().st_mtime)
-    rows = json.loads(path.read_text())
+    rows = from_log(path.read_text()) if path.suffix == ".log" else json.loads(path.read_text())
     print(f"<!-- {path.name} -->")
     print(targets(rows))
     print()

@@ -32,7 +32,7 @@ def test_search_uses_the_trigram_index_on_postgresql(ctx):
     """On PostgreSQL the initiatives search (search_text LIKE '%term%') can read a GIN trigram index
     (migration 0006) instead of the whole table."""
     if ctx.config["BACKEND"] != "postgresql":
-        return  # SQLite has no trigram index: its search scans (README, bench)
+        return  # SQLite searches through its FTS5 trigram table (migration 0016, tests/initiatives/test_search_fts.py)
     with db.engine.connect() as conn:
         assert conn.execute(db.text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_initiative_search_trgm' "
                                     "AND schemaname = current_schema()")).scalar() == 1

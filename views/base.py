@@ -757,7 +757,11 @@ def search_condition(model, term: str):
     fts = getattr(model, "__fts_table__", None)
     if fts and len(fold(term)) >= 3 and db.session.get_bind().dialect.name == "sqlite":
         table = sa_table(fts, sa_column("rowid"), sa_column("search_text"))
-        return model.id.in_(db.select(table.c.rowid).where(table.c.search_text.like(pattern, escape="\\")))
+        # FTS5 serves LIKE from its index only without an ESCAPE clause: use one only when the term holds
+        # a LIKE wildcard to escape (then the FTS table is scanned, still the same rows)
+        plain = not any(ch in fold(term) for ch in "%_\\")
+        like = table.c.search_text.like(f"%{fold(term)}%") if plain else table.c.search_text.like(pattern, escape="\\")
+        return model.id.in_(db.select(table.c.rowid).where(like))
     return model.search_text.like(pattern, escape="\\")
 
 
