@@ -284,9 +284,11 @@ def _run(operations: list[dict], day: date, reorg_id: int | None) -> list[dict]:
                 else:
                     under = _unit(op.get("under") or op.get("parent"))
                     level = int(op.get("level"))
-                    ended = db.session.execute(select(Unit).where(
-                        access.subtree_condition(Unit.path, under.path), Unit.level == level,
-                        unit_history.valid_on(day)).order_by(Unit.path)).scalars().all()
+                    stmt = select(Unit).where(access.subtree_condition(Unit.path, under.path), Unit.level == level,
+                                              unit_history.valid_on(day))
+                    if op.get("kind"):
+                        stmt = stmt.where(Unit.kind == op["kind"])
+                    ended = db.session.execute(stmt.order_by(Unit.path)).scalars().all()
                 stats["target"] = parent.code
                 if ended:
                     _merge(ended, parent, day, reorg_id, stats)
