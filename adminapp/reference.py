@@ -203,11 +203,8 @@ def seed_units_2025(actor=None) -> int:
     """Apply the 2025 directory to the 2021 tree (idempotent: done once, recognised by its plan). Returns the
     number of units created (0 when already applied)."""
     from adminapp import reorganisation, unit_history
-    from models import Reorganisation
 
-    done = db.session.execute(db.select(Reorganisation.id).where(Reorganisation.title == PLAN_2025_TITLE,
-                                                                 Reorganisation.status == "applied")).first()
-    if done:
+    if directory_2025_applied():
         return 0
     hue = get_unit("46")
     if hue is not None and hue.name != "Liên đoàn Lao động thành phố Huế" and unit_history.is_valid(hue, HUE_CITY):
@@ -216,3 +213,22 @@ def seed_units_2025(actor=None) -> int:
     before = db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar_one()
     reorganisation.plan(actor, PLAN_2025_TITLE, plan_2025(), EFFECTIVE_2025)
     return db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar_one() - before
+
+
+def directory_2025_applied() -> bool:
+    from models import Reorganisation
+
+    return db.session.execute(db.select(Reorganisation.id).where(Reorganisation.title == PLAN_2025_TITLE,
+                                                                 Reorganisation.status == "applied")).first() is not None
+
+
+def current_unit(code: str) -> Unit | None:
+    """The unit with `code`, or the unit it was merged into (followed until one valid today)."""
+    from adminapp import unit_history
+
+    unit = get_unit(code)
+    seen = set()
+    while unit is not None and not unit_history.is_valid(unit) and unit.id not in seen:
+        seen.add(unit.id)
+        unit = unit_history.successors([unit.id]).get(unit.id)
+    return unit

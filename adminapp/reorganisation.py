@@ -109,7 +109,11 @@ def _bump(model, ids_condition, **values):
     stmt = update(model).where(ids_condition).values(**values)
     if hasattr(model, "version"):
         stmt = stmt.values(version=model.version + 1)
-    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+    count = db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, model):
+            db.session.expire(obj)  # rows already loaded (an account in use…) read the new values
+    return count
 
 
 def _check_records_behind(sources: list[Unit], day: date) -> None:

@@ -62,3 +62,7 @@ def test_cli_seed_units_directory_2025(ctx):
     r = runner.invoke(args=["units", "at", "2025-07-01", "--level", "1"])
     rows = [json.loads(line) for line in r.output.splitlines()]
     assert sum(1 for x in rows if x["kind"] == "province_federation") == 34
+    # the demo loads on the 2025 tree: its campaigns go to grassroots unions (the district level ended)
+    r = runner.invoke(args=["seed", "demo"])
+    assert r.exit_code == 0 and "Đã tạo 3 bản ghi mẫu mới." in r.output, r.output
+    assert runner.invoke(args=["seed", "demo"]).output.strip().endswith("Đã tạo 0 bản ghi mẫu mới.")
