@@ -26,12 +26,24 @@ def seed():
     pass
 
 
-@seed.command("units", help="Nạp Tổng Liên đoàn và các đơn vị cấp 1 (chạy lại không thay đổi gì).")
-def seed_units_cmd():
+@seed.command("units", help="Nạp Tổng Liên đoàn và các đơn vị cấp 1 (chạy lại không thay đổi gì). "
+                            "--directory 2025: thêm 34 tỉnh, thành phố từ 01/07/2025 (sáp nhập, kết thúc cấp huyện).")
+@click.option("--directory", "directory_year", type=click.Choice(["2021", "2025"]), default="2021",
+              show_default=True, help="Danh mục: 2021 (63 tỉnh, thành phố) hoặc 2025 (34 tỉnh, thành phố).")
+def seed_units_cmd(directory_year):
     total = len(reference.level1_specs())
     with click.progressbar(length=total, label="Đơn vị", file=sys.stderr) as bar:
         created = reference.seed_units(progress=bar.update)
     db.session.commit()
+    if directory_year == "2025":
+        from adminapp import reorganisation
+
+        try:
+            created += reference.seed_units_2025()
+            db.session.commit()
+        except reorganisation.ReorganisationError as e:
+            db.session.rollback()
+            raise click.ClickException(str(e)) from None
     click.echo(f"Đã tạo {created} đơn vị mới.")
 
 

@@ -55,6 +55,8 @@ def seed_demo() -> int:
             password=DEMO_PASSWORD, roles=[roles[r] for r in role_names],
         )
         created += 1
+    if reference.directory_2025_applied():
+        created += _end_demo_districts()
     from adminapp.workflow.campaigns import ensure_default_roles  # default roles of participating units
 
     created += ensure_default_roles()
@@ -76,3 +78,20 @@ def demo_accounts() -> list[dict]:
             "roles": [r.name for r in user.roles],
         })
     return rows
+
+
+DEMO_DISTRICTS_2025 = "Dữ liệu mẫu: kết thúc cấp huyện của đơn vị mẫu (01/07/2025)"
+
+
+def _end_demo_districts() -> int:
+    """With the 2025 directory in force, the demo's district unions end on 01/07/2025 like every other (their
+    grassroots unions and accounts move to the provincial federation). Nothing to do when none is valid."""
+    from adminapp import reorganisation, unit_history
+
+    districts = [reference.get_unit(code) for code, _p, _n, _s, kind in DEMO_UNITS if kind == "district_union"]
+    districts = [u for u in districts if u is not None and unit_history.is_valid(u, reference.EFFECTIVE_2025)]
+    if not districts:
+        return 0
+    ops = [{"op": "end_level", "units": [u.code], "parent": u.parent.code} for u in districts]
+    reorganisation.plan(None, DEMO_DISTRICTS_2025, ops, reference.EFFECTIVE_2025)
+    return len(districts)

@@ -33,14 +33,25 @@ def _user(username: str) -> User:
     return db.session.execute(db.select(User).where(User.username == username)).scalar_one()
 
 
+def _participants(codes, fallback):
+    from adminapp import unit_history
+
+    units = [reference.get_unit(c) for c in codes]
+    if all(u is not None and unit_history.is_valid(u) for u in units):
+        return units
+    return [reference.get_unit(c) for c in fallback]
+
+
 def seed_campaigns(today: date) -> int:
     created = 0
     officer = _user("hanoi.officer")
     if not db.session.execute(db.select(Campaign.id).where(Campaign.name == CAMPAIGN_NAME)).first():
         role = campaign_svc.default_role()
         year = today.year
+        # the district unions, or (their level ended in 2025) the grassroots unions below them
+        units = _participants(("01-002", "01-001"), ("01-002-01", "01-001-01"))
         c = campaign_svc.create_campaign(
-            actor=officer, units=[(reference.get_unit("01-002"), role), (reference.get_unit("01-001"), role)],
+            actor=officer, units=[(u, role) for u in units],
             name=CAMPAIGN_NAME, launch_level="province", kind="regular",
             start_date=date(year, 1, 1), end_date=date(year, 12, 31),
             description="Theo chỉ đạo của Chủ tịch UBND thành phố: các đơn vị đăng ký danh sách tham gia.",
@@ -49,8 +60,8 @@ def seed_campaigns(today: date) -> int:
         )
         campaign_svc.launch_campaign(actor=officer, campaign=c)
         reg = db.session.execute(db.select(Registration).where(
-            Registration.campaign_id == c.id, Registration.unit_id == reference.get_unit("01-002").id)).scalar_one()
-        district = _user("hoankiem.officer")
+            Registration.campaign_id == c.id, Registration.unit_id == units[0].id)).scalar_one()
+        district = _user("hoankiem.officer" if units[0].code == "01-002" else "cdcs.officer")
         registration_svc.add_participants(actor=district, registration=reg, rows=[
             registration_svc.ParticipantData(kind="individual", full_name="Đỗ Thị Lan", birth_year=1985,
                                              position="Chuyên viên", unit_name="LĐLĐ quận Hoàn Kiếm"),
@@ -59,7 +70,7 @@ def seed_campaigns(today: date) -> int:
         ])
         registration_svc.apply(district, reg.id, "send")
         created += 1
-    district = _user("hoankiem.officer")
+    district = _user("hoankiem.officer")  # after 2025: an officer of the city federation (the district ended)
     if not db.session.execute(db.select(Campaign.id).where(Campaign.name == DRAFT_NAME)).first():
         campaign_svc.create_campaign(
             actor=district, units=[(reference.get_unit("01-002-01"), campaign_svc.default_role())],

@@ -8,6 +8,8 @@ This is data: administrators can add, rename, move or deactivate units in the UI
 """
 from __future__ import annotations
 
+from datetime import date
+
 from adminapp import directory
 from adminapp.extensions import db
 from models import Unit
@@ -120,3 +122,113 @@ def seed_units(progress=None) -> int:
         if progress:
             progress(1)
     return count
+
+
+# --------------------------------------------------------------------------- the 2025 directory (34 provinces)
+# Nghị quyết số 202/2025/QH15 ngày 12/6/2025 của Quốc hội về việc sắp xếp đơn vị hành chính cấp tỉnh: from
+# 1 July 2025, 34 provinces and centrally-run cities (6 cities, 28 provinces); 11 unchanged, 23 formed by merging.
+# Official codes: Quyết định số 19/2025/QĐ-TTg (Bảng danh mục và mã số các đơn vị hành chính Việt Nam), where the
+# merged province took the code of the province whose seat it kept (15 was Yên Bái, now Lào Cai).
+# (official code, name, centrally-run city?, the 2021 provinces it replaced)
+PROVINCES_2025: list[tuple[str, str, bool, list[str]]] = [
+    ("01", "Hà Nội", True, ["01"]),
+    ("04", "Cao Bằng", False, ["04"]),
+    ("08", "Tuyên Quang", False, ["02", "08"]),
+    ("11", "Điện Biên", False, ["11"]),
+    ("12", "Lai Châu", False, ["12"]),
+    ("14", "Sơn La", False, ["14"]),
+    ("15", "Lào Cai", False, ["10", "15"]),
+    ("19", "Thái Nguyên", False, ["06", "19"]),
+    ("20", "Lạng Sơn", False, ["20"]),
+    ("22", "Quảng Ninh", False, ["22"]),
+    ("24", "Bắc Ninh", False, ["24", "27"]),
+    ("25", "Phú Thọ", False, ["17", "25", "26"]),
+    ("31", "Hải Phòng", True, ["30", "31"]),
+    ("33", "Hưng Yên", False, ["33", "34"]),
+    ("37", "Ninh Bình", False, ["35", "36", "37"]),
+    ("38", "Thanh Hóa", False, ["38"]),
+    ("40", "Nghệ An", False, ["40"]),
+    ("42", "Hà Tĩnh", False, ["42"]),
+    ("44", "Quảng Trị", False, ["44", "45"]),
+    ("46", "Huế", True, ["46"]),
+    ("48", "Đà Nẵng", True, ["48", "49"]),
+    ("51", "Quảng Ngãi", False, ["51", "62"]),
+    ("52", "Gia Lai", False, ["52", "64"]),
+    ("56", "Khánh Hòa", False, ["56", "58"]),
+    ("66", "Đắk Lắk", False, ["54", "66"]),
+    ("68", "Lâm Đồng", False, ["60", "67", "68"]),
+    ("75", "Đồng Nai", False, ["70", "75"]),
+    ("79", "Hồ Chí Minh", True, ["74", "77", "79"]),
+    ("80", "Tây Ninh", False, ["72", "80"]),
+    ("82", "Đồng Tháp", False, ["82", "87"]),
+    ("86", "Vĩnh Long", False, ["83", "84", "86"]),
+    ("91", "An Giang", False, ["89", "91"]),
+    ("92", "Cần Thơ", True, ["92", "93", "94"]),
+    ("96", "Cà Mau", False, ["95", "96"]),
+]
+EFFECTIVE_2025 = date(2025, 7, 1)
+HUE_CITY = date(2025, 1, 1)  # Thừa Thiên Huế became the centrally-run city of Huế (Nghị quyết 1314/NQ-UBTVQH15)
+PLAN_2025_TITLE = "Sắp xếp đơn vị hành chính cấp tỉnh 2025 (Nghị quyết 202/2025/QH15): 63 → 34, kết thúc cấp huyện"
+
+
+def unit_code_2025(official: str) -> str:
+    """The unit code of a federation formed in 2025 (unit codes never change; official codes were reused)."""
+    return f"2025-{official}"
+
+
+def federation_name_2025(name: str, city: bool) -> str:
+    if name == "Hồ Chí Minh":
+        return "Liên đoàn Lao động Thành phố Hồ Chí Minh"
+    return f"Liên đoàn Lao động {'thành phố' if city else 'tỉnh'} {name}"
+
+
+def plan_2025() -> list[dict]:
+    """The 2025 reorganisation of the 2021 tree as plan operations: the 23 merges into new federations, then the
+    district level ended in each province (its grassroots unions move under the provincial federation)."""
+    ops: list[dict] = []
+    for i, (official, name, city, sources) in enumerate(PROVINCES_2025):
+        if len(sources) == 1:
+            continue
+        ops.append({"op": "merge", "sources": sources, "new": {
+            "code": unit_code_2025(official), "name": federation_name_2025(name, city), "short_name": name,
+            "parent": ROOT[0], "kind": "province_federation", "official_code": official, "sort_order": i,
+            "default_quota": QUOTA_5 if any(s in PROVINCES_QUOTA_5 for s in sources) else DEFAULT_QUOTA}})
+    for official, _name, _city, sources in PROVINCES_2025:
+        code = sources[0] if len(sources) == 1 else unit_code_2025(official)
+        ops.append({"op": "end_level", "under": code, "level": 2, "kind": "district_union", "parent": code})
+    return ops
+
+
+def seed_units_2025(actor=None) -> int:
+    """Apply the 2025 directory to the 2021 tree (idempotent: done once, recognised by its plan). Returns the
+    number of units created (0 when already applied)."""
+    from adminapp import reorganisation, unit_history
+
+    if directory_2025_applied():
+        return 0
+    hue = get_unit("46")
+    if hue is not None and hue.name != "Liên đoàn Lao động thành phố Huế" and unit_history.is_valid(hue, HUE_CITY):
+        directory.rename_unit(actor=actor, unit=hue, name="Liên đoàn Lao động thành phố Huế", short_name="Huế",
+                              effective=HUE_CITY)
+    before = db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar_one()
+    reorganisation.plan(actor, PLAN_2025_TITLE, plan_2025(), EFFECTIVE_2025)
+    return db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar_one() - before
+
+
+def directory_2025_applied() -> bool:
+    from models import Reorganisation
+
+    return db.session.execute(db.select(Reorganisation.id).where(Reorganisation.title == PLAN_2025_TITLE,
+                                                                 Reorganisation.status == "applied")).first() is not None
+
+
+def current_unit(code: str) -> Unit | None:
+    """The unit with `code`, or the unit it was merged into (followed until one valid today)."""
+    from adminapp import unit_history
+
+    unit = get_unit(code)
+    seen = set()
+    while unit is not None and not unit_history.is_valid(unit) and unit.id not in seen:
+        seen.add(unit.id)
+        unit = unit_history.successors([unit.id]).get(unit.id)
+    return unit

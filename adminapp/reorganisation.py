@@ -109,7 +109,11 @@ def _bump(model, ids_condition, **values):
     stmt = update(model).where(ids_condition).values(**values)
     if hasattr(model, "version"):
         stmt = stmt.values(version=model.version + 1)
-    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+    count = db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, model):
+            db.session.expire(obj)  # rows already loaded (an account in use…) read the new values
+    return count
 
 
 def _check_records_behind(sources: list[Unit], day: date) -> None:
@@ -284,9 +288,11 @@ def _run(operations: list[dict], day: date, reorg_id: int | None) -> list[dict]:
                 else:
                     under = _unit(op.get("under") or op.get("parent"))
                     level = int(op.get("level"))
-                    ended = db.session.execute(select(Unit).where(
-                        access.subtree_condition(Unit.path, under.path), Unit.level == level,
-                        unit_history.valid_on(day)).order_by(Unit.path)).scalars().all()
+                    stmt = select(Unit).where(access.subtree_condition(Unit.path, under.path), Unit.level == level,
+                                              unit_history.valid_on(day))
+                    if op.get("kind"):
+                        stmt = stmt.where(Unit.kind == op["kind"])
+                    ended = db.session.execute(stmt.order_by(Unit.path)).scalars().all()
                 stats["target"] = parent.code
                 if ended:
                     _merge(ended, parent, day, reorg_id, stats)

@@ -139,6 +139,11 @@ def valid_on(day: date | None = None, model=Unit):
                 or_(model.valid_to.is_(None), model.valid_to >= day))
 
 
+def is_valid(unit: Unit, day: date | None = None) -> bool:
+    day = day or today()
+    return (unit.valid_from is None or unit.valid_from <= day) and (unit.valid_to is None or unit.valid_to >= day)
+
+
 def versions_as_of(unit_ids: Iterable[int], day: date) -> dict[int, UnitVersion]:
     """{unit id: its version on `day`} in one indexed query; units without one on that day are left out."""
     ids = {i for i in unit_ids if i is not None}

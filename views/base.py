@@ -48,14 +48,14 @@ from unidecode import unidecode
 from wtforms import HiddenField, ValidationError
 from wtforms.validators import NumberRange
 
-from adminapp import access, audit, clock, field_rules, formatting, jobs, params, revisions, versioning
+from adminapp import access, audit, clock, field_rules, formatting, jobs, params, revisions, unit_history, versioning
 from adminapp.exports import cells, tabular
 from adminapp.extensions import db
 from adminapp.text import fold, like_pattern, raw_like_pattern
 from forms.fields import VnDateField
 from forms.i18n import TRANSLATIONS
 from forms.unicode import NfcMeta
-from models import AuditEvent
+from models import AuditEvent, Unit
 
 VERSION_FIELD = "version_token"
 CONFLICT_MESSAGE = versioning.CONFLICT
@@ -100,7 +100,10 @@ class ScopedAjaxModelLoader(QueryAjaxModelLoader):
     """Ajax lookups (/ajax/lookup/) see only in-scope rows (Flask-Admin issue #397)."""
 
     def get_query(self):
-        return access.scope(current_user, self.model, super().get_query())
+        query = access.scope(current_user, self.model, super().get_query())
+        if self.model is Unit:
+            query = query.filter(unit_history.valid_on())  # pickers offer only units valid today
+        return query
 
     def get_one(self, pk):
         # A typed value that is not an id ("abc", "1e309") made PostgreSQL fail the query (500):

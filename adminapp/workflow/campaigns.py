@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import func, select, update
 
-from adminapp import access, audit, field_rules, labels, uploads, versioning
+from adminapp import access, audit, field_rules, labels, unit_history, uploads, versioning
 from adminapp.extensions import db
 from adminapp.text import nfc
 from models import (
@@ -87,7 +87,8 @@ def default_role() -> CampaignRole:
 
 def candidate_units(owner: Unit) -> list[Unit]:
     """Units a campaign of `owner` may be launched to: active units strictly below the owner."""
-    cond = access.subtree_condition(Unit.path, owner.path) & (Unit.id != owner.id) & Unit.active.is_(True)
+    cond = (access.subtree_condition(Unit.path, owner.path) & (Unit.id != owner.id) & Unit.active.is_(True)
+            & unit_history.valid_on())
     return list(db.session.execute(select(Unit).where(cond).order_by(Unit.path)).scalars())
 
 

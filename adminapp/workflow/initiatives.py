@@ -20,7 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from adminapp import access, audit, clock, labels, params
+from adminapp import access, audit, clock, labels, params, unit_history
 from adminapp import phone as phone_mod
 from adminapp.extensions import db
 from adminapp.text import fold, nfc
@@ -189,14 +189,15 @@ def submit_initiative(programme: Programme, data: dict, *, now: datetime | None 
         errors["phone"] = str(e)
 
     level1 = _unit(data.get("level1_unit_id"))
-    if level1 is None or level1.parent_id != programme.owner_unit_id or not level1.active:
+    if (level1 is None or level1.parent_id != programme.owner_unit_id or not level1.active
+            or not unit_history.is_valid(level1)):
         errors["level1_unit_id"] = "Vui lòng chọn đơn vị trong danh sách."
         level1 = None
     unit = level1
     raw_sub = data.get("unit_id")
     if raw_sub not in (None, "") and level1 is not None:
         sub = _unit(raw_sub)
-        if sub is None or not sub.active or not access.is_strictly_below(sub, level1):
+        if sub is None or not sub.active or not unit_history.is_valid(sub) or not access.is_strictly_below(sub, level1):
             errors["unit_id"] = "Đơn vị trực thuộc không thuộc đơn vị đã chọn."
         else:
             unit = sub

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import joinedload
 
-from adminapp import access, audit, clock, labels
+from adminapp import access, audit, clock, labels, unit_history
 from adminapp.extensions import db
 from adminapp.text import fold
 from models import Initiative, Programme, ProgrammeQuota, Unit, User
@@ -140,7 +140,8 @@ def init_quotas(programme: Programme) -> int:
         select(ProgrammeQuota.unit_id).where(ProgrammeQuota.programme_id == programme.id)
     ).scalars())
     children = db.session.execute(
-        select(Unit).where(Unit.parent_id == programme.owner_unit_id, Unit.active.is_(True))
+        select(Unit).where(Unit.parent_id == programme.owner_unit_id, Unit.active.is_(True),
+                           unit_history.valid_on())
     ).scalars().all()
     count = 0
     for child in children:
@@ -318,7 +319,8 @@ def release_quota(programme_id: int, unit_id: int) -> None:
 
 def level1_units(programme: Programme, q: str | None = None, limit: int | None = None) -> list[Unit]:
     """Active direct subordinates of the owner (63 provinces, 20 sectors, corporation unions)."""
-    stmt = select(Unit).where(Unit.parent_id == programme.owner_unit_id, Unit.active.is_(True))
+    stmt = select(Unit).where(Unit.parent_id == programme.owner_unit_id, Unit.active.is_(True),
+                              unit_history.valid_on())
     if q:
         from adminapp.text import like_pattern
         stmt = stmt.where(Unit.search_text.like(like_pattern(q), escape="\\"))
@@ -331,7 +333,7 @@ def level1_units(programme: Programme, q: str | None = None, limit: int | None =
 def sub_units(parent: Unit, q: str | None = None, limit: int = 50) -> list[Unit]:
     """Active units strictly below `parent` (the dependent picker)."""
     stmt = select(Unit).where(access.subtree_condition(Unit.path, parent.path), Unit.id != parent.id,
-                              Unit.active.is_(True))
+                              Unit.active.is_(True), unit_history.valid_on())
     if q:
         from adminapp.text import like_pattern
         stmt = stmt.where(Unit.search_text.like(like_pattern(q), escape="\\"))

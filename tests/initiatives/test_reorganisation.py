@@ -162,3 +162,32 @@ def test_past_date_behind_records_is_refused(ctx, user, unit):
 def test_only_a_system_administrator_reorganises(ctx, user):
     with pytest.raises(access.PermissionDenied):
         reorganisation.plan(user("hanoi.officer"), "X", [{"op": "rename", "unit": "01-002", "name": "Y"}], E)
+
+
+def test_pickers_and_the_public_form_offer_only_units_valid_today(ctx, user, login_as, client, programme):
+    reorganisation.plan(user("admin"), "Hợp nhất", MERGE + [
+        {"op": "end_level", "units": ["01-002"], "parent": "01"}], E)
+    db.session.commit()
+    names = {u["name"] for u in client.get(f"/sang-kien/{programme.slug}/units").get_json()}
+    assert "Liên đoàn Lao động tỉnh Nghệ Tĩnh" in names and "Liên đoàn Lao động tỉnh Nghệ An" not in names
+    subs = {u["name"] for u in client.get(f"/sang-kien/{programme.slug}/units?parent=01").get_json()}
+    assert "Công đoàn cơ sở Công ty Điện lực Hoàn Kiếm" in subs and "Liên đoàn Lao động quận Hoàn Kiếm" not in subs
+    c = login_as("admin")
+    found = {label for _, label in c.get("/admin/users/ajax/lookup/?name=unit&query=nghe").get_json()}
+    assert "Liên đoàn Lao động tỉnh Nghệ Tĩnh" in found and "Liên đoàn Lao động tỉnh Nghệ An" not in found
+    # closed units are still found in search and filters, with where they went
+    html = c.get("/admin/units/?search=nghe+an").get_data(as_text=True)
+    assert "Liên đoàn Lao động tỉnh Nghệ An" in html and "đã sáp nhập vào Liên đoàn Lao động tỉnh Nghệ Tĩnh" in html
+    # a submission naming an ended unit is refused with the usual message
+    from adminapp.workflow import initiatives
+    from tests.initiatives.conftest import submission_data
+
+    data = submission_data(lambda code: _get(code), level1_unit_id=str(_get("01").id),
+                           unit_id=str(_get("01-002").id))
+    with freeze_time("2026-12-01 03:00:00"):
+        p = programme
+        p.submission_opens, p.submission_closes = date(2026, 11, 1), date(2026, 12, 31)
+        db.session.commit()
+        with pytest.raises(initiatives.InvalidSubmission) as exc:
+            initiatives.submit_initiative(p, data)
+    assert "unit_id" in exc.value.errors
