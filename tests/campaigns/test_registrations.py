@@ -219,7 +219,7 @@ def test_after_a_revoke_the_unit_sees_the_reason_edits_and_sends_again(make_camp
     district = login_as("hoankiem.officer")
     url = f"/admin/campaign/registration/{reg.id}"
     html = page(district, url)
-    assert "Bị hủy phê duyệt – chờ đơn vị gửi lại" in html and "Lý do hủy phê duyệt:</strong> Phát hiện trùng" in html
+    assert "Bị hủy phê duyệt – chờ đơn vị gửi lại" in html and "Lý do hủy phê duyệt: Phát hiện trùng" in html
     assert 'value="send" class="btn btn-primary">Gửi lại</button>' in html
     assert "Thêm vào danh sách" in html  # editable
     review = page(login_as("hanoi.officer"), f"/admin/campaign/{c.id}/registrations?tab=pending")
