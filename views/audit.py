@@ -1,7 +1,7 @@
 """Audit log (Nhật ký thao tác): read-only, append-only, scoped to the actor's unit subtree."""
 from __future__ import annotations
 
-from flask import url_for
+from flask import g, url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, DateBetweenFilter, FilterEqual
 from markupsafe import Markup
 from sqlalchemy import select
@@ -56,9 +56,45 @@ class LateFilter(BaseSQLAFilter):
         return "là"
 
 
+def _linkable(rows) -> set:
+    """(type, id) of the rows whose history page answers: the record is in scope, or it was deleted and left
+    revisions in the user's subtree (views.history._record's rule); otherwise a link would be a 404."""
+    from flask_login import current_user
+
+    from adminapp import access
+    from adminapp.extensions import db
+    from models import Revision, Unit
+
+    wanted: dict[str, set[int]] = {}
+    for r in rows:
+        if r.object_id and str(r.object_id).isdigit() and revisions.spec_for(r.object_type) is not None:
+            wanted.setdefault(r.object_type, set()).add(int(r.object_id))
+    linkable = set()
+    for kind, ids in wanted.items():
+        model = revisions.spec_for(kind).model
+        # the same rule as the history page (views.history._record): in scope, or deleted with
+        # revisions whose unit is in the user's subtree
+        found = set(db.session.execute(access.scope(current_user, model, select(model.id).where(
+            model.id.in_(ids)))).scalars())
+        existing = set(db.session.execute(select(model.id).where(model.id.in_(ids))).scalars())
+        for gone in ids - existing:
+            last = db.session.execute(select(Revision).where(
+                Revision.object_type == kind, Revision.object_id == gone)
+                .order_by(Revision.id.desc()).limit(1)).scalar_one_or_none()
+            unit = db.session.get(Unit, last.unit_id or last.actor_unit_id) if last is not None else None
+            if last is not None and access.unit_in_subtree(current_user, unit):
+                found.add(gone)
+        linkable |= {(kind, i) for i in found}
+    return linkable
+
+
 def _record(view, context, model, name):  # noqa: ARG001
     kind = labels.OBJECT_TYPES.get(model.object_type, model.object_type)
-    if model.object_id and str(model.object_id).isdigit() and revisions.spec_for(model.object_type) is not None:
+    linkable = g.get("audit_linkable")
+    if linkable is None:  # the details page: this one row
+        linkable = _linkable([model])
+    if model.object_id and str(model.object_id).isdigit() and revisions.spec_for(model.object_type) is not None \
+            and (model.object_type, int(model.object_id)) in linkable:
         url = url_for("history.index", object_type=model.object_type, object_id=int(model.object_id))
         return Markup('<a href="{}" title="Lịch sử thay đổi của bản ghi">{} #{}</a>').format(url, kind, model.object_id)
     return f"{kind} #{model.object_id}" if model.object_id else kind
@@ -120,3 +156,10 @@ class AuditView(ScopedModelView):
         LateFilter(AuditEvent.details, "Hạn gửi"),
     ]
     export_title = "NHẬT KÝ THAO TÁC"
+
+    def get_list(self, *args, **kwargs):
+        """The history link of a row only where a history page answers (see _linkable)."""
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True) and rows:
+            g.audit_linkable = _linkable(rows)
+        return count, rows

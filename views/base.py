@@ -240,6 +240,11 @@ class ScopedModelView(ModelView):
     def can_edit(self):
         return self._has(self.edit_permission)
 
+    def row_allowed(self, action: str, row) -> bool:  # noqa: ARG002
+        """Whether the row action `action` ("edit", "delete") is shown on this row: only what the user may
+        do to this record (views override with their access rule)."""
+        return True
+
     @property
     def can_delete(self):
         return self._has(self.delete_permission)

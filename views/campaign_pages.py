@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -283,7 +283,7 @@ class CampaignPages(BaseView):
                            fmt=formatting, late_count=db.session.execute(access.scope(
                                current_user, Registration, select(func.count()).select_from(Registration)
                                .where(Registration.campaign_id == campaign.id, Registration.late.is_(True)))
-                           ).scalar_one())
+                           ).scalar_one(), kept_reason=session.pop(f"kept_reason:{campaign.id}", ""))
 
     @expose("/<int:campaign_id>/registrations/action", methods=("POST",))
     def registrations_action(self, campaign_id):
@@ -292,19 +292,23 @@ class CampaignPages(BaseView):
         ids = params.parse_ids(request.form.getlist("rowid"))
         back = url_for("campaign.registrations", campaign_id=campaign.id, tab=request.form.get("tab", "all"),
                        q=request.form.get("q") or None)
+        reason = request.form.get("reason") or ""
+        keep = f"kept_reason:{campaign.id}"  # what was typed survives the redirect back after an error
         if action not in ("approve", "reject", "revoke"):
             flash("Thao tác không hợp lệ.", "error")
+            session[keep] = reason[:2000]
             return redirect(back)
         if not ids:
             flash("Chưa chọn danh sách nào.", "warning")
+            session[keep] = reason[:2000]
             return redirect(back)
         try:
-            result = regsvc.apply_bulk(current_user, ids, action, request.form.get("reason"),
-                                       campaign_id=campaign.id)
+            result = regsvc.apply_bulk(current_user, ids, action, reason, campaign_id=campaign.id)
             db.session.commit()
             flash(result.message(regsvc.BULK_VERBS[action]), "success" if not result.skipped else "warning")
         except SERVICE_ERRORS as exc:
             _fail(exc)
+            session[keep] = reason[:2000]
         return redirect(back)
 
     @expose("/<int:campaign_id>/registrations/export/<fmt>")
@@ -376,7 +380,8 @@ class CampaignPages(BaseView):
             abort(404)
         return reg
 
-    def _render_registration(self, reg: Registration, status: int = 200, import_errors=None, form=None):
+    def _render_registration(self, reg: Registration, status: int = 200, import_errors=None, form=None,
+                             edit_forms=None, kept_reason=None):
         html = self.render(
             "campaigns/registration.html", reg=reg, campaign=reg.campaign,
             editable=regsvc.is_editable_by_sender(reg) and access.can_submit_registration(current_user, reg),
@@ -386,7 +391,10 @@ class CampaignPages(BaseView):
             import_errors=import_errors or [], fmt=formatting, transitions=regsvc.TRANSITIONS,
             deadline=_deadline_view(reg.campaign, reg),
             can_send=regsvc.can_send_now(reg) and reg.campaign.status == "launched",
-            send_text=regsvc.send_label(reg), status_text=regsvc.display_status(reg))
+            send_text=regsvc.send_label(reg), status_text=regsvc.display_status(reg),
+            edit_form=lambda p: (edit_forms or {}).get(p.id) or ParticipantForm(formdata=None, obj=p,
+                                                                                 prefix=f"p{p.id}"),
+            edit_open=set(edit_forms or {}), kept_reason=kept_reason or "")
         return html, status
 
     @expose("/registration/<int:registration_id>")
@@ -409,7 +417,8 @@ class CampaignPages(BaseView):
                   "success")
         except SERVICE_ERRORS as exc:
             _fail(exc)
-            return self._render_registration(self._registration(registration_id), 409)
+            return self._render_registration(self._registration(registration_id), 409,
+                                             kept_reason=request.form.get("reason"))
         return redirect(url_for("campaign.registration", registration_id=reg.id))
 
     @expose("/registration/<int:registration_id>/participants/add", methods=("POST",))
@@ -432,6 +441,30 @@ class CampaignPages(BaseView):
             _fail(exc)
             return self._render_registration(self._registration(registration_id), 400, form=form)
         return redirect(url_for("campaign.registration", registration_id=reg.id))
+
+    @expose("/registration/<int:registration_id>/participants/<int:participant_id>/edit", methods=("POST",))
+    def edit_participant(self, registration_id, participant_id):
+        reg = self._registration(registration_id)
+        form = ParticipantForm(prefix=f"p{participant_id}")
+        if form.validate_on_submit():
+            data = regsvc.ParticipantData(kind=form.kind.data, full_name=form.full_name.data,
+                                          birth_year=form.birth_year.data, position=form.position.data,
+                                          unit_name=form.unit_name.data)
+            try:
+                regsvc.update_participant(actor=current_user, registration=reg, participant_id=participant_id,
+                                          data=data)
+                db.session.commit()
+                flash(f"Đã sửa thành viên “{data.full_name}”.", "success")
+                return redirect(url_for("campaign.registration", registration_id=reg.id))
+            except SERVICE_ERRORS as exc:
+                _fail(exc)
+                reg = self._registration(registration_id)
+        else:
+            for name, msgs in form.errors.items():
+                for msg in msgs:
+                    flash(f"{form[name].label.text}: {msg}", "error")
+        # the row's form opens again with what was typed, its errors beside the fields
+        return self._render_registration(reg, 400, edit_forms={participant_id: form})
 
     @expose("/registration/<int:registration_id>/participants/<int:participant_id>/remove", methods=("POST",))
     def remove_participant(self, registration_id, participant_id):

@@ -212,9 +212,12 @@ class LaunchedCampaignView(CampaignListBase):
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        campaign = self.get_one(request.args.get("id"))
-        if not self.can_manage(campaign):
-            abort(403)
+        # The list shows my unit's campaigns, but the edit follows the one access rule (the detail page's
+        # "Sửa"): whoever may manage the campaign (its unit, or an administrator above it) opens it.
+        pk = params.parse_id(request.args.get("id"))
+        campaign = db.session.get(Campaign, pk) if pk is not None else None
+        if campaign is None or not access.in_scope(current_user, campaign) or not self.can_manage(campaign):
+            abort(404)  # not among the campaigns this user may edit (the detail page shows no "Sửa" then)
         return campaign_form_page(self, campaign)
 
     def delete_model(self, model):

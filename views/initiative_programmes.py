@@ -132,6 +132,11 @@ class ProgrammeView(ScopedModelView):
             )
         service.validate_settings(model)
 
+    def row_allowed(self, action: str, row) -> bool:
+        if action in ("edit", "delete"):
+            return access.can_manage_programme(current_user, row)
+        return True
+
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         """Only the owner unit opens the settings form (others get 403, out of scope 404)."""

@@ -133,7 +133,7 @@ def track(slug):
         not_found = result is None
     status = 400 if request.method == "POST" and web_form.errors else 200
     return render_template("public/track.html", programme=programme, form=web_form, result=result,
-                           not_found=not_found, statuses=labels.INITIATIVE_STATUSES), status
+                           not_found=not_found, statuses=labels.INITIATIVE_STATUSES, levels=labels.LEVELS), status
 
 
 @bp.route("/<slug>/ket-qua")

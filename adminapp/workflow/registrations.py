@@ -376,6 +376,31 @@ def remove_participant(*, actor: User, registration: Registration, participant_i
     db.session.flush()
 
 
+def update_participant(*, actor: User, registration: Registration, participant_id: int,
+                       data: ParticipantData) -> Participant:
+    """Edit one row in place (while the unit may edit its list). Audited once, with what changed."""
+    _require_editable(actor, registration)
+    p = db.session.get(Participant, participant_id)
+    if p is None or p.registration_id != registration.id:
+        raise CampaignError("Không tìm thấy thành viên trong danh sách này.")
+    errors = validate_participant(data, registration.campaign)
+    if errors:
+        raise CampaignError(errors[0], errors)
+    new = {"kind": data.kind, "full_name": data.full_name.strip(), "birth_year": data.birth_year,
+           "position": (data.position or "").strip() or None, "unit_name": (data.unit_name or "").strip() or None}
+    changed = {k: [getattr(p, k), v] for k, v in new.items() if getattr(p, k) != v}
+    if not changed:
+        return p
+    for k, v in new.items():
+        setattr(p, k, v)
+    versioning.touch(registration)
+    db.session.flush()
+    audit.record(actor, registration, "registration.participants",
+                 details={"edited": p.full_name, "changes": {k: [str(a or ""), str(b or "")]
+                                                             for k, (a, b) in changed.items()}})
+    return p
+
+
 def replace_participants(*, actor: User, registration: Registration, rows: list[ParticipantData]) -> None:
     """Make the list's rows exactly `rows` (a restore from the list's history): every row valid, or nothing
     changed; only while the unit may edit its list. Audited once."""

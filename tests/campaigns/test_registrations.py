@@ -219,7 +219,7 @@ def test_after_a_revoke_the_unit_sees_the_reason_edits_and_sends_again(make_camp
     district = login_as("hoankiem.officer")
     url = f"/admin/campaign/registration/{reg.id}"
     html = page(district, url)
-    assert "Bị hủy phê duyệt – chờ đơn vị gửi lại" in html and "Lý do hủy phê duyệt:</strong> Phát hiện trùng" in html
+    assert "Bị hủy phê duyệt – chờ đơn vị gửi lại" in html and "Lý do hủy phê duyệt: Phát hiện trùng" in html
     assert 'value="send" class="btn btn-primary">Gửi lại</button>' in html
     assert "Thêm vào danh sách" in html  # editable
     review = page(login_as("hanoi.officer"), f"/admin/campaign/{c.id}/registrations?tab=pending")
@@ -235,3 +235,49 @@ def test_after_a_revoke_the_unit_sees_the_reason_edits_and_sends_again(make_camp
     with pytest.raises(regs.TransitionError, match="Không thể gửi"):
         regs.apply(user("hoankiem.officer"), reg.id, "send")
     db.session.rollback()
+
+
+def test_participant_rows_edited_in_place_and_deletes_confirmed(make_campaign, registration_of, fill, login_as):
+    from models import Participant
+    from tests.campaigns.test_campaign_pages import page, post
+
+    c = make_campaign(units=("01-002",))
+    reg = fill(registration_of(c, "01-002"), n=1)
+    p = reg.participants[0]
+    district = login_as("hoankiem.officer")
+    url = f"/admin/campaign/registration/{reg.id}"
+    html = page(district, url)
+    assert f'data-app-confirm="Xóa “{p.full_name}” khỏi danh sách?"' in html
+    assert f'name="p{p.id}-full_name"' in html and "Lưu thay đổi" in html
+    edit_url = f"{url}/participants/{p.id}/edit"
+    pre = f"p{p.id}-"
+    bad = post(district, edit_url, {pre + "kind": "individual", pre + "full_name": "", pre + "birth_year": "1985",
+                                     pre + "position": "Kế toán trưởng", pre + "unit_name": "Phòng Tài vụ"},
+               form_url=url, status=400).get_data(as_text=True)
+    assert "Kế toán trưởng" in bad and "<details class=\"participant-edit d-inline-block\" open>" in bad  # typed text kept
+    post(district, edit_url, {pre + "kind": "individual", pre + "full_name": "Nguyễn Thị Mai", pre + "birth_year": "1985",
+                              pre + "position": "Kế toán trưởng", pre + "unit_name": "Phòng Tài vụ"},
+         form_url=url, status=200)
+    db.session.expire_all()
+    p = db.session.get(Participant, p.id)
+    assert (p.full_name, p.birth_year, p.position) == ("Nguyễn Thị Mai", 1985, "Kế toán trưởng")
+
+
+def test_reject_reason_kept_after_no_list_chosen(make_campaign, registration_of, fill, user, login_as):
+    from tests.campaigns.test_campaign_pages import post
+
+    c = make_campaign(units=("01-002",))
+    reg = fill(registration_of(c, "01-002"))
+    regs.apply(user("hoankiem.officer"), reg.id, "send")
+    db.session.commit()
+    province = login_as("hanoi.officer")
+    review = f"/admin/campaign/{c.id}/registrations"
+    r = post(province, f"{review}/action", {"action": "reject", "reason": "Thiếu năm sinh của thành viên"},
+             form_url=review, status=200)
+    html = r.get_data(as_text=True)
+    assert "Chưa chọn danh sách nào" in html and ">Thiếu năm sinh của thành viên</textarea>" in html
+    # on the list's own page, a refused action keeps the typed reason too
+    url = f"/admin/campaign/registration/{reg.id}"
+    r = post(province, f"{url}/action", {"action": "approve", "reason": "Ghi chú giữ lại", "version": "999"},
+             form_url=url, status=409)
+    assert ">Ghi chú giữ lại</textarea>" in r.get_data(as_text=True)

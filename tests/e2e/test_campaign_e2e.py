@@ -120,8 +120,14 @@ def test_campaign_launch_register_review_export(browser, site, tmp_path):
     province.locator("tr", has_text="Liên đoàn Lao động quận Hoàn Kiếm").locator("a:has-text('Xem chi tiết')").click()
     province.fill("#reason", "Cần bổ sung năm sinh")
     province.click("button[value=revoke]")
-    expect(province.locator(".registration-status")).to_have_text("Chờ duyệt")
+    expect(province.locator(".registration-status")).to_have_text("Bị hủy phê duyệt – chờ đơn vị gửi lại")
     ps("revoked")
+    # the district sees the reason and sends its list again
+    open_own_list(district, site)
+    expect(district.locator("#last-reason")).to_contain_text("Cần bổ sung năm sinh")
+    district.click("button[value=send]:has-text('Gửi lại')")
+    expect(district.locator(".registration-status")).to_have_text("Chờ duyệt")
+    ds("sent-again")
 
     # the consolidated list downloads and reads back
     province.click(f"text={SEED}")

@@ -127,8 +127,29 @@ def test_before_opening_and_after_closing(client, unit, programme):
     with freeze_time("2021-04-20 17:00:01"):  # 00:00:01 on 21/04 in Hà Nội: one second after closing
         r = client.post(URL, data={**form_data(unit), "csrf_token": token})
         assert r.status_code == 403
-        assert "Đã hết thời gian nhận sáng kiến" in r.get_data(as_text=True)
+        html = r.get_data(as_text=True)
+        assert "Đã hết thời gian nhận sáng kiến" in html
+        # what was typed is shown, read-only, to be copied
+        assert 'id="kept-text"' in html and "Tên sáng kiến: Cải tiến quy trình kiểm tra công tơ" in html
+        assert "Họ và tên: Nguyễn Văn An" in html and "Tóm tắt nội dung sáng kiến: Mô tả sáng kiến." in html
     assert stored() == 0
+
+
+def test_tracking_shows_level_reason_and_dates(client, unit, programme, submit, user):
+    from adminapp.extensions import db
+    from adminapp.workflow import initiatives
+
+    ini = submit(phone="0912345678")
+    initiatives.apply(user("cdcs.officer"), ini, "reject", reason="Chưa có số liệu hiệu quả")
+    db.session.commit()
+    track = URL + "tra-cuu"
+    with freeze_time("2021-04-02 03:00:00"):
+        token = csrf_from(client.get(track).get_data(as_text=True))
+        html = client.post(track, data={"code": ini.tracking_code, "phone": "0912345678", "csrf_token": token}
+                           ).get_data(as_text=True)
+    assert "Không đạt" in html and "Lý do không đạt" in html and "Chưa có số liệu hiệu quả" in html
+    assert "Công đoàn cơ sở Công ty Điện lực Hoàn Kiếm" in html and "Cấp đã xét" in html
+    assert "Ngày nộp" in html and "/2021" in html
 
 
 def test_honeypot_and_csrf(client, unit, programme, frozen):
