@@ -812,15 +812,9 @@ def _same_value(stored, submitted) -> bool:
 def _shown(value) -> str:
     if value is None or value == "" or value == []:
         return "(trống)"
-    if isinstance(value, bool):
-        return "Có" if value else "Không"
-    if isinstance(value, datetime):
-        return formatting.format_datetime(value)
-    if isinstance(value, date):
-        return formatting.format_date(value)
     if isinstance(value, (list, tuple, set)):
         return ", ".join(str(v) for v in value)
-    text = str(value)
+    text = cells.cell_text(value)  # Có/Không, dd/mm/yyyy, Vietnam time: as exports show them
     return text if len(text) <= 120 else text[:119] + "…"
 
 
