@@ -40,3 +40,17 @@ def test_search_uses_the_trigram_index_on_postgresql(ctx):
         plan = "\n".join(conn.execute(db.text(
             "EXPLAIN SELECT id FROM initiative WHERE search_text LIKE :p ESCAPE '\\'"), {"p": "%cai tien%"}).scalars())
     assert "ix_initiative_search_trgm" in plan, plan
+
+
+def test_search_index_kept_in_sync_after_every_migration(ctx):
+    """The search index is fed by triggers (SQLite FTS5, 0016) or is an index of the table (PostgreSQL, 0006):
+    a migration that rebuilds the initiative table must set it up again (0021 does, after 0014)."""
+    with db.engine.connect() as conn:
+        if ctx.config["BACKEND"] == "postgresql":
+            names = set(conn.execute(db.text("SELECT indexname FROM pg_indexes WHERE tablename = 'initiative' "
+                                             "AND schemaname = current_schema()")).scalars())
+            assert "ix_initiative_search_trgm" in names
+            return
+        triggers = set(conn.execute(db.text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'initiative'")).scalars())
+    assert {"initiative_fts_insert", "initiative_fts_delete", "initiative_fts_update"} <= triggers, triggers

@@ -80,7 +80,7 @@ def test_revoked_list_can_be_corrected_by_its_unit(make_campaign, registration_o
     district = login_as("hoankiem.officer")
     url = f"/admin/campaign/registration/{reg.id}"
     html = page(district, url)
-    assert "Lý do hủy phê duyệt:</strong> Bổ sung chức vụ" in html and 'name="full_name"' in html
+    assert "Lý do hủy phê duyệt: Bổ sung chức vụ" in html and 'name="full_name"' in html
     post(district, f"{url}/participants/add", {"kind": "collective", "full_name": "Tổ Công đoàn số 3"},
          form_url=url, status=200)
     db.session.expire_all()
