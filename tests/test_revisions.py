@@ -372,6 +372,26 @@ def test_quota_restore_is_refused_below_what_was_nominated(ctx, user, unit):
     assert revs("programme_quota", quota.id)[-1].action == "restore"
 
 
+def test_the_quota_page_links_each_allotted_quota_to_its_history(ctx, user, unit, login_as):
+    from adminapp.workflow import programmes
+
+    p = programmes.create_programme(user("admin"), owner=unit("TLD"), name="75 nghìn sáng kiến", slug="75-nghin-ls",
+                                    submission_opens=date(2021, 3, 10), submission_closes=date(2021, 4, 20),
+                                    application_from=date(2021, 2, 1), application_to=date(2021, 5, 31))
+    db.session.commit()
+    programmes.allot_quotas(user("hanoi.officer"), p, {unit("01-002").id: 3})
+    db.session.commit()
+    quota = db.session.execute(db.select(ProgrammeQuota).where(ProgrammeQuota.unit_id == unit("01-002").id,
+                                                               ProgrammeQuota.programme_id == p.id)).scalar_one()
+    c = login_as("hanoi.officer")
+    html = c.get(f"/admin/programmes/{p.id}/quotas").get_data(as_text=True)
+    link = f"/admin/history/programme_quota/{quota.id}/"
+    assert link in html and html.count('class="quota-history"') == 1  # only the allotted line has a history
+    r = c.get(link)
+    assert r.status_code == 200 and "Chỉ tiêu" in r.get_data(as_text=True)
+    assert login_as("nghean.officer").get(link).status_code == 404  # out of scope: not found
+
+
 def test_dossier_revisions_and_restore(ctx, user, unit, login_as):
     from adminapp.workflow import dossiers, programmes
 

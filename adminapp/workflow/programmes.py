@@ -177,6 +177,7 @@ class QuotaLine:
     unit: Unit
     quota: int | None  # None: not allotted
     used: int
+    quota_id: int | None = None  # the quota row (its history page), None while nothing was allotted
 
     @property
     def label(self) -> str:
@@ -226,7 +227,8 @@ def subordinate_lines(programme: Programme, unit: Unit) -> list[QuotaLine]:
                                          ProgrammeQuota.unit_id.in_([c.id for c in children]))
         ).scalars()
     } if children else {}
-    return [QuotaLine(c, rows[c.id].quota if c.id in rows else None, rows[c.id].used if c.id in rows else 0)
+    return [QuotaLine(c, rows[c.id].quota if c.id in rows else None, rows[c.id].used if c.id in rows else 0,
+                      rows[c.id].id if c.id in rows else None)
             for c in children]
 
 
