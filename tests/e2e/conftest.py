@@ -102,3 +102,19 @@ def open_session(browser, site: str, username: str, password: str = "Demo@2026")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/admin/.*"))
     return page
+
+
+def log_out(page) -> None:
+    """Open the user menu (again if the first click landed while the page was still wiring Bootstrap's
+    dropdown) and press "Đăng xuất" itself, not "Đăng xuất khỏi mọi thiết bị"."""
+    from playwright.sync_api import expect
+
+    menu = page.locator(".dropdown-menu[aria-labelledby=user-menu]")
+    for _ in range(3):
+        page.click("#user-menu")
+        try:
+            expect(menu).to_be_visible(timeout=3000)
+            break
+        except AssertionError:
+            continue
+    page.get_by_role("button", name="Đăng xuất", exact=True).click()

@@ -3,6 +3,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import log_out
+
 ENGLISH = ["Save", "Cancel", "Delete", "Search", "Add Filter", "Export", "Create New Record", "Toggle navigation",
            "No matches found", "items", "Record was", "Home", "Are you sure", "With selected", "Details", "List",
            "This field is required", "Not a valid", "Please select", "Failed to", "Searching", "Loading"]
@@ -57,8 +59,7 @@ def test_officer_logs_in_browses_searches_and_adds_a_unit(page, login_page, site
     expect(page.locator("table.model-list")).to_contain_text("Công đoàn cơ sở Nhà hát Lớn Hà Nội")
     expect(page.locator("table.model-list")).to_contain_text("TLĐ › Hà Nội › Quận Hoàn Kiếm")
     shot("unit-created")
-    page.click("#user-menu")
-    page.click("button:has-text('Đăng xuất')")
+    log_out(page)
     expect(page.locator(".alert")).to_contain_text("Bạn đã đăng xuất")
     shot("logged-out")
 

@@ -17,6 +17,7 @@ import itertools
 from playwright.sync_api import expect
 
 from tests.conftest import Auth
+from tests.e2e.conftest import log_out
 from tests.security import discover
 
 PAYLOADS = ["<script>window.__xss=1</script>", '"><img src=x onerror=window.__xss=1>']
@@ -100,8 +101,7 @@ def test_stored_payloads_never_run(ctx, site, page, shot):
     # an account whose name is a payload logs in: navbar, greeting, dashboard
     victim = next(u for u in _users_named_like_payload(ctx))
     page.goto(site + "/admin/")
-    page.click("#user-menu")
-    page.click("button:has-text('Đăng xuất')")
+    log_out(page)
     page.fill("#username", victim)
     page.fill("#password", "MatKhau@2026")
     page.click("button[type=submit]")
