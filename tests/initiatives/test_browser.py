@@ -4,15 +4,14 @@ Uses pytest-playwright's `page` with Debian's Chromium, as tests/e2e does, on bo
 """
 from __future__ import annotations
 
-import os
 import threading
 import unicodedata
 from datetime import date
 
 import pytest
+from playwright import sync_api  # pinned in requirements-dev.txt: a missing package fails, never skips
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+from tests.e2e.conftest import CHROMIUM, _require_browser
 
 
 @pytest.fixture(scope="session")
@@ -23,10 +22,7 @@ def browser_type_launch_args():
 
 @pytest.fixture()
 def live_url(ctx, make_programme):
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"Chromium not found at {CHROMIUM}")
-        pytest.skip(f"Chromium not installed at {CHROMIUM}")
+    _require_browser()  # fails under CI, skips (with the reason) only on a developer machine without Chromium
     from werkzeug.serving import make_server
 
     make_programme(slug="trinh-duyet", submission_opens=date(2020, 1, 1), submission_closes=date(2099, 12, 31),
