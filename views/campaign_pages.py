@@ -112,14 +112,8 @@ class CampaignPages(BaseView):
     def extend_deadline(self, campaign_id):
         """Gia hạn đăng ký: for every unit or one participating unit, with a reason (the launching unit)."""
         campaign = self._campaign(campaign_id)
-        unit = None
-        unit_id = params.parse_id(request.form.get("unit_id"))
         try:
-            if unit_id:
-                unit = db.session.get(Unit, unit_id)
-                if unit is None or not any(cu.unit_id == unit.id for cu in campaign.units):
-                    raise deadlines.DeadlineError("Đơn vị này không tham gia phong trào nên không gia hạn riêng "
-                                                  "được.")
+            unit = deadlines.extension_unit(campaign, params.parse_id(request.form.get("unit_id")))
             new_date = formatting.parse_vn_date(request.form.get("new_date"))
             result = deadlines.extend(current_user, campaign, new_date=new_date, unit=unit,
                                       reason=request.form.get("reason"))

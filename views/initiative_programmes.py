@@ -304,13 +304,8 @@ class ProgrammeView(ScopedModelView):
         from forms.initiative import DossierForm
 
         programme = self._programme(pid)
-        unit = None
-        unit_id = params.parse_id(request.form.get("unit_id"))
         try:
-            if unit_id:
-                unit = db.session.get(Unit, unit_id)
-                if unit is None or not service.in_programme_tree(programme, unit) or unit.id == programme.owner_unit_id:
-                    raise deadlines.DeadlineError("Đơn vị này không thuộc chương trình nên không gia hạn riêng được.")
+            unit = deadlines.extension_unit(programme, params.parse_id(request.form.get("unit_id")))
             result = deadlines.extend(current_user, programme, unit=unit, reason=request.form.get("reason"),
                                       new_date=formatting.parse_vn_date(request.form.get("new_date")))
             db.session.commit()

@@ -179,6 +179,23 @@ def _units_of(obj) -> list[Unit]:
     return list(db.session.execute(select(Unit).where(Unit.parent_id == obj.owner_unit_id)).scalars())
 
 
+def extension_unit(obj: Campaign | Programme, unit_id: int | None) -> Unit | None:
+    """The unit an extension "for one unit" is about (None: for every unit). Only a participating unit of a
+    campaign, or a unit of a programme's tree below its owner, gets one of its own."""
+    if not unit_id:
+        return None
+    unit = db.session.get(Unit, unit_id)
+    if isinstance(obj, Campaign):
+        if unit is None or not any(cu.unit_id == unit.id for cu in obj.units):
+            raise DeadlineError("Đơn vị này không tham gia phong trào nên không gia hạn riêng được.")
+        return unit
+    from adminapp.workflow.programmes import in_programme_tree
+
+    if unit is None or not in_programme_tree(obj, unit) or unit.id == obj.owner_unit_id:
+        raise DeadlineError("Đơn vị này không thuộc chương trình nên không gia hạn riêng được.")
+    return unit
+
+
 def extend(actor: User, obj: Campaign | Programme, *, new_date: date | None, reason: str | None,
            unit: Unit | None = None, now: datetime | None = None) -> ExtensionResult:
     """Extend `obj`'s deadline for every unit (`unit` None) or one unit. Rules, each refused with a Vietnamese
