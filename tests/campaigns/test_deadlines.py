@@ -252,3 +252,12 @@ def test_extension_form_and_bad_input(make_campaign, login_as, unit):
                                                              "reason": "x"})
     assert denied.status_code in (400, 403)
     assert db.session.execute(db.select(db.func.count()).select_from(DeadlineExtension)).scalar_one() == 1
+
+
+def test_an_extension_of_its_own_only_for_a_participating_unit(make_campaign, unit):
+    c = make_campaign(units=("01-002",))
+    assert deadlines.extension_unit(c, None) is None  # for every unit
+    assert deadlines.extension_unit(c, unit("01-002").id).code == "01-002"
+    for unit_id in (unit("01-001").id, 2**31 - 1):  # not participating, or no such unit
+        with pytest.raises(deadlines.DeadlineError, match="không tham gia phong trào"):
+            deadlines.extension_unit(c, unit_id)
