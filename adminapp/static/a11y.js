@@ -58,3 +58,28 @@
     document.querySelectorAll('input[type="file"]').forEach(enhance);
   });
 })();
+
+/* Select2 3.x (Flask-Admin's picker) draws the remove "×" of each chosen item as an empty link: give it a
+   name ("Bỏ chọn <item>") whenever the picker redraws its choices. */
+(function () {
+  "use strict";
+  function nameChoices(root) {
+    (root || document).querySelectorAll(".select2-search-choice-close").forEach(function (el) {
+      if (el.getAttribute("aria-label")) { return; }
+      var item = el.parentNode ? el.parentNode.textContent.trim() : "";
+      el.setAttribute("aria-label", item ? "Bỏ chọn " + item : "Bỏ chọn");
+      el.setAttribute("title", el.getAttribute("aria-label"));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    nameChoices(document);
+    if (!window.MutationObserver) { return; }
+    // Flask-Admin builds the pickers on jQuery's ready (after this handler) and redraws them on each choice
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) { return; }
+      pending = true;
+      window.setTimeout(function () { pending = false; nameChoices(document); }, 0);
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+})();
