@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
@@ -149,6 +150,15 @@ def test_axe_core_finds_no_serious_violation(ctx, site, browser):
     checked: set[str] = set()
     count = 0
 
+    def crawl_as(username: str) -> dict[str, str]:
+        client = ctx.test_client()
+        assert Auth(client).login(username).status_code == 302
+        return collect(ctx, client, ["/admin/", "/password"], ("/admin", "/password", "/huong-dan"))
+
+    # the accounts' crawls (test client, in-process) run in one background thread while the browser checks
+    crawler = ThreadPoolExecutor(max_workers=1)
+    crawls = [crawler.submit(crawl_as, username) for username in ACCOUNTS]
+
     # anonymous: login page, public programme pages, the guide; then a failed login and an empty submission
     anon = ctx.test_client()
     public = collect(ctx, anon, ["/login", "/", "/sang-kien/", "/huong-dan/"], ("/sang-kien", "/huong-dan", "/login"))
@@ -171,10 +181,8 @@ def test_axe_core_finds_no_serious_violation(ctx, site, browser):
     count += 2
     context.close()
 
-    for username in ACCOUNTS:
-        client = ctx.test_client()
-        assert Auth(client).login(username).status_code == 302
-        states = collect(ctx, client, ["/admin/", "/password"], ("/admin", "/password", "/huong-dan"))
+    for username, crawled in zip(ACCOUNTS, crawls, strict=True):
+        states = crawled.result()
         assert any(s.startswith("admin.index") for s in states), username
         # every state no earlier account showed (the dashboard counts once per distinct menu)
         todo = {s: u for s, u in states.items() if s not in checked}
@@ -206,6 +214,7 @@ def test_axe_core_finds_no_serious_violation(ctx, site, browser):
             count += 3
         context.close()
 
+    crawler.shutdown()
     for needed in ("units.index_view:rows", "units.details_view", "units.create_view", "units.edit_view",
                    "initiatives.index_view:rows", "campaign.detail", "public.track", "auth.change_password",
                    "notifications.index"):
