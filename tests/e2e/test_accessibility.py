@@ -131,8 +131,12 @@ def _login(page, site: str, username: str) -> None:
     page.wait_for_url(re.compile(r".*/admin/.*"))
 
 
-def _new_page(browser):
+OUTSIDE: list[str] = []  # requests that leave the test server (axe-core included): there must be none
+
+
+def _new_page(browser, site: str):
     context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    context.on("request", lambda r: None if r.url.startswith((site, "data:")) else OUTSIDE.append(r.url))
     page = context.new_page()
     page.set_default_timeout(15000)
     return context, page
@@ -163,7 +167,7 @@ def test_axe_core_finds_no_serious_violation(ctx, site, browser):
     anon = ctx.test_client()
     public = collect(ctx, anon, ["/login", "/", "/sang-kien/", "/huong-dan/"], ("/sang-kien", "/huong-dan", "/login"))
     assert "auth.login:fields" in public and "public.form:fields" in public, sorted(public)
-    context, page = _new_page(browser)
+    context, page = _new_page(browser, site)
     for state, url in sorted(public.items()):
         checked.add(state)
         count += 1
@@ -188,7 +192,7 @@ def test_axe_core_finds_no_serious_violation(ctx, site, browser):
         todo = {s: u for s, u in states.items() if s not in checked}
         if not todo:
             continue
-        context, page = _new_page(browser)
+        context, page = _new_page(browser, site)
         _login(page, site, username)
         for state, url in sorted(todo.items()):
             checked.add(state)
@@ -221,4 +225,5 @@ def test_axe_core_finds_no_serious_violation(ctx, site, browser):
         assert any(c == needed or c.startswith(needed + ":") for c in checked), \
             f"{needed} not reached by the crawl: {sorted(checked)}"
     assert count >= 40, sorted(checked)
+    assert not OUTSIDE, f"requests outside the test server: {OUTSIDE[:10]}"
     assert not problems, f"{len(problems)} serious/critical axe-core violations:\n" + "\n".join(problems)
