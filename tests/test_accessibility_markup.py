@@ -18,10 +18,10 @@ def _page(client, url: str) -> str:
     return r.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("url", ["/admin/", "/admin/units/", "/admin/units/new/", "/admin/units/details/?id=1",
+@pytest.mark.parametrize("url", ["/admin/", "/admin/units/", "/admin/units/new/", "/admin/units/details/?id={unit}",
                                  "/admin/users/", "/admin/initiatives/", "/admin/notifications/"])
-def test_admin_pages_have_a_language_and_one_main_landmark(login_as, url):
-    html = _page(login_as("admin"), url)
+def test_admin_pages_have_a_language_and_one_main_landmark(login_as, unit, url):
+    html = _page(login_as("admin"), url.format(unit=unit("01-002").id))
     assert '<html lang="vi">' in html
     assert html.count("<main") == 1 and html.count("</main>") == 1
     assert not EMPTY_TH.search(html), EMPTY_TH.search(html).group(0)
