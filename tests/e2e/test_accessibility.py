@@ -200,7 +200,7 @@ def test_axe_core_finds_no_serious_violation(ctx, site, browser):
             problems += check(axe, page, username, site + url)
         print(f"{username}: {len(todo)} new states", flush=True)
         if username == "admin":
-            # states a click makes: an open user menu, a filter row, a form with its validation errors
+            # states a click makes: an open user menu, a filter row, a form with its validation errors; an error page
             page.goto(site + "/admin/units/")
             page.click("#user-menu")
             page.wait_for_selector(".dropdown-menu[aria-labelledby=user-menu]", state="visible")
@@ -215,7 +215,10 @@ def test_axe_core_finds_no_serious_violation(ctx, site, browser):
             with page.expect_navigation():
                 page.click("input[type=submit][value='Lưu']")
             problems += scan(axe, page, "admin, empty form submitted")
-            count += 3
+            page.goto(site + "/admin/units/details/?id=999999")
+            assert "Không tìm thấy" in page.inner_text("body")
+            problems += scan(axe, page, "admin, page not found")
+            count += 4
         context.close()
 
     crawler.shutdown()
