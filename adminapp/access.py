@@ -427,9 +427,14 @@ def secret_masked_sql(user: User | None) -> ColumnElement[bool]:
     return Initiative.is_secret.is_(True) & ~on_path
 
 
+def secret_shown(field: str | None) -> bool:
+    """Is `field` shown on a masked secret (and so may a filter or search on it find one)?"""
+    return field in SECRET_SHOWN
+
+
 def initiative_value(user: User | None, initiative: Initiative, field: str, value: Any) -> Any:
     """`value` of `field`, or SECRET_MASK when the rule hides it from `user`."""
-    if field in SECRET_SHOWN or not secret_masked(user, initiative):
+    if secret_shown(field) or not secret_masked(user, initiative):
         return value
     return SECRET_MASK
 
