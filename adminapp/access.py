@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, case, false, literal, select, true
 
 from models import AuditEvent, Role, Unit, User
 
@@ -437,6 +437,13 @@ def initiative_value(user: User | None, initiative: Initiative, field: str, valu
     if secret_shown(field) or not secret_masked(user, initiative):
         return value
     return SECRET_MASK
+
+
+def initiative_value_sql(user: User | None, field: str, column: ColumnElement) -> ColumnElement:
+    """initiative_value as an SQL expression: `column`, or SECRET_MASK on the rows the rule hides from `user`."""
+    if secret_shown(field):
+        return column
+    return case((secret_masked_sql(user), literal(SECRET_MASK)), else_=column).label(field)
 
 
 def summary_masked(programme: Programme, initiative: Initiative) -> bool:

@@ -48,11 +48,13 @@ def run_results(bench, n: int, repeat: int = 20) -> None:
         results_page.build(prog)
         bench.record(f"results_{n}_rebuild_statements", bench.statements, 1, unit="statements",
                      baseline_name="one statement")
-        stmt = results_page.counts_query(pid).compile(db.engine, compile_kwargs={"literal_binds": True})
+        stmt = results_page.rebuild_query(prog).compile(db.engine, compile_kwargs={"literal_binds": True})
         prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
         plan = " | ".join(str(r[-1]) for r in db.session.execute(sa.text(prefix + str(stmt))))
-        print(f"# results_{n}_counts_plan [{bench.label}]: {plan}", flush=True)
+        print(f"# results_{n}_rebuild_plan [{bench.label}]: {plan}", flush=True)
+        # the aggregate reads its covering index only, the honoured rows come through the status index
         assert "ix_initiative_programme_level1_status" in plan, plan
+        assert "ix_initiative_programme_status" in plan, plan
 
 
 def main() -> int:
