@@ -224,7 +224,6 @@ def press_all(client, presses: dict, state) -> tuple[list[str], int]:
     bad, pressed = [], 0
     for key, (target, data, source) in list(presses.items())[:MAX_PRESSES]:
         r = client.post(target, data=MultiDict(data))
-        print('PRESS', key[0], target, key[2], r.status_code, 'from', source)  # DEBUG
         pressed += 1
         problem = None
         if r.status_code in (403, 404) or r.status_code >= 500:
