@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
-import pytest
 from freezegun import freeze_time
 from werkzeug.datastructures import MultiDict
 
@@ -68,10 +67,8 @@ class Forms(HTMLParser):
         elif tag == "select" and a.get("name"):
             self._select = Control("select", "select", a["name"], None, a)
         elif tag == "option" and self._select is not None:
-            if self._select.value is None or "selected" in a:
-                if "selected" in a or self._select.value is None:
-                    self._select.value = a.get("value", "")
-                    self._select.attrs["_chosen"] = "selected" in a
+            if self._select.value is None or "selected" in a:  # the selected option, else the first
+                self._select.value = a.get("value", "")
         elif tag == "textarea" and a.get("name"):
             self._textarea = Control("textarea", "textarea", a["name"], "", a)
 
