@@ -289,8 +289,10 @@ class InitiativeView(ScopedModelView):
         self._bulk(ids, "block")
 
     def is_action_allowed(self, name):
+        """The list's action menu offers what this level may do (access.offers), not every permission's
+        action: no "Biểu dương" below the programme's owner, no "Xét chọn" at a grassroots union."""
         if name in service.ACTION_PERMISSIONS:
-            return access.has_permission(current_user, service.ACTION_PERMISSIONS[name])
+            return access.offers(current_user, f"initiative.{name}")
         return super().is_action_allowed(name)
 
     # ----------------------------------------------------------------- one row
