@@ -159,36 +159,53 @@ def reset_database() -> None:
     db.session.remove()
 
 
+def table_rows() -> list[tuple[sa.Table, list[dict]]]:
+    """Every row of every table of the models, tables in dependency order (FTS is kept by triggers)."""
+    from adminapp.extensions import db
+
+    db.session.commit()
+    with db.engine.connect() as conn:
+        return [(table, [dict(row._mapping) for row in conn.execute(table.select().order_by(*table.primary_key))])
+                for table in db.metadata.sorted_tables]
+
+
+def put_back(rows: list[tuple[sa.Table, list[dict]]]) -> None:
+    """Empty every table and insert `rows` (from table_rows) again: the same rows with the same ids, in one
+    transaction (SQLite does not enforce foreign keys here; on PostgreSQL the append-only triggers and the
+    foreign keys are off for this transaction, as in reset_database)."""
+    from adminapp.extensions import db
+
+    db.session.remove()
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for table, table_data in rows:
+            if table_data:
+                conn.execute(table.insert(), table_data)
+    db.session.remove()
+
+
 def seed_or_restore(app) -> None:
-    """Empty the database, then load the reference units, roles and demo data.
+    """An empty database with the reference units, roles and demo data.
 
     The first test of an app builds them through the services (reference.seed_units, demo.seed_demo) and
-    keeps a copy of every table's rows; each later test empties the tables and inserts that copy back, the
-    same rows with the same ids, in one transaction (foreign keys checked at its end: SQLite does not
-    enforce them here, PostgreSQL runs it as the replication role like reset_database). Building them anew
+    keeps a copy of every table's rows; each later test puts that copy back (put_back). Building them anew
     took ~3 s of each of the suite's ~950 tests; the copy takes a few milliseconds."""
     from adminapp import demo, reference
     from adminapp.extensions import db, limiter
 
     limiter.reset()
     snapshot = app.extensions.get("test_seed_snapshot")
-    reset_database()
-    if snapshot is None:
-        reference.seed_units()
-        demo.seed_demo()
-        db.session.commit()
-        with db.engine.connect() as conn:
-            snapshot = [(table, [dict(row._mapping) for row in conn.execute(table.select())])
-                        for table in db.metadata.sorted_tables]
-        app.extensions["test_seed_snapshot"] = snapshot
+    if snapshot is not None:
+        put_back(snapshot)
         return
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        for table, rows in snapshot:
-            if rows:
-                conn.execute(table.insert(), rows)
-    db.session.remove()
+    reset_database()
+    reference.seed_units()
+    demo.seed_demo()
+    db.session.commit()
+    app.extensions["test_seed_snapshot"] = table_rows()
 
 
 @pytest.fixture()

@@ -8,7 +8,9 @@ button's name/value) is pressed once, and every action of a Flask-Admin list men
 `action=` its name and the id of a real row of the page). Pressing changes data, so the database is put
 back to the state after the crawl (a snapshot of every table's rows) after each press: each button is
 pressed in the state in which its page was shown. A press answering 403 or 404 (or 500), itself or at
-the page it redirects to, fails the test.
+the page it redirects to, fails the test. Links are crawled on both backends; buttons are pressed on SQLite
+only (what they answer is decided by the same access rules on both; the access matrix attacks every URL on
+both), which keeps the suite's time bounded.
 """
 from __future__ import annotations
 
@@ -18,10 +20,10 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from adminapp.extensions import db
+from tests.conftest import put_back, table_rows
 
 MAX_PAGES = 400
 MAX_PRESSES = 120  # per account: far more than the distinct buttons of the demo (bounded in time)
@@ -189,35 +191,6 @@ def collect_presses(page: Page, presses: dict) -> None:
             presses.setdefault(key, (target, data, page.url))
 
 
-# ------------------------------------------------------------------------------ database state
-
-
-def snapshot() -> dict[str, list[dict]]:
-    """Every row of every table of the models (the migrated schema's tables, FTS maintained by triggers)."""
-    db.session.commit()
-    rows = {}
-    with db.engine.connect() as conn:
-        for table in db.metadata.sorted_tables:
-            order = [c for c in table.primary_key.columns]
-            rows[table.name] = [dict(r._mapping) for r in conn.execute(table.select().order_by(*order))]
-    return rows
-
-
-def restore(rows: dict[str, list[dict]]) -> None:
-    """Put every table back to `rows` (audit rows are append-only: on PostgreSQL triggers are off for this
-    transaction, as in tests/conftest.reset_database)."""
-    db.session.remove()
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-        for table in db.metadata.sorted_tables:
-            if rows[table.name]:
-                conn.execute(table.insert(), rows[table.name])
-    db.session.remove()
-
-
 def press_all(client, presses: dict, state) -> tuple[list[str], int]:
     from adminapp.extensions import limiter
 
@@ -239,7 +212,7 @@ def press_all(client, presses: dict, state) -> tuple[list[str], int]:
         if problem:
             label = f"action={key[2]}" if key[0] == "list-action" else (f"button {key[2]}" if key[2] else "")
             bad.append(f"POST {target} {label} -> {problem}, on page {source}")
-        restore(state)
+        put_back(state)
         limiter.reset()
     return bad, pressed
 
@@ -258,7 +231,9 @@ def test_no_link_or_button_leads_to_403_or_404(ctx, login_as, username):
     bad, pages, presses = crawl(client)
     assert pages > 5
     assert not bad, f"{len(bad)} links answer 403/404 for {username}:\n" + "\n".join(bad[:40])
-    state = snapshot()  # after login and the crawl: each press starts from here
+    if ctx.config["BACKEND"] != "sqlite":
+        return  # buttons are pressed on one backend: what a button answers is decided by the access rules
+    state = table_rows()  # after login and the crawl: each press starts from here
     bad, pressed = press_all(client, presses, state)
     assert pressed > 0
     assert not bad, f"{len(bad)} buttons answer 403/404 for {username}:\n" + "\n".join(bad[:40])
