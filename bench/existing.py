@@ -14,8 +14,8 @@ import tempfile
 
 def main() -> int:
     from adminapp import create_app
-    from bench.run import Bench, run_export
     from bench.results import run_results
+    from bench.run import Bench, run_export
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
