@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, case, false, literal, select, true
 
 from models import AuditEvent, Role, Unit, User
 
@@ -427,11 +427,23 @@ def secret_masked_sql(user: User | None) -> ColumnElement[bool]:
     return Initiative.is_secret.is_(True) & ~on_path
 
 
+def secret_shown(field: str | None) -> bool:
+    """Is `field` shown on a masked secret (and so may a filter or search on it find one)?"""
+    return field in SECRET_SHOWN
+
+
 def initiative_value(user: User | None, initiative: Initiative, field: str, value: Any) -> Any:
     """`value` of `field`, or SECRET_MASK when the rule hides it from `user`."""
-    if field in SECRET_SHOWN or not secret_masked(user, initiative):
+    if secret_shown(field) or not secret_masked(user, initiative):
         return value
     return SECRET_MASK
+
+
+def initiative_value_sql(user: User | None, field: str, column: ColumnElement) -> ColumnElement:
+    """initiative_value as an SQL expression: `column`, or SECRET_MASK on the rows the rule hides from `user`."""
+    if secret_shown(field):
+        return column
+    return case((secret_masked_sql(user), literal(SECRET_MASK)), else_=column).label(field)
 
 
 def summary_masked(programme: Programme, initiative: Initiative) -> bool:
@@ -503,3 +515,112 @@ def db_unit(unit_id: int | None) -> Unit | None:
     from adminapp.extensions import db
 
     return db.session.get(Unit, unit_id) if unit_id is not None else None
+
+
+# --------------------------------------------------------------------------- what the interface offers (issue 14)
+# THE rule for what a page shows: a menu entry, a create link, a row button or a list action is offered only
+# when the user may use it (on that record when there is one). Views ask `offers(user, what, obj)` and
+# nothing else; the services refuse with the same functions, so what is shown is what is allowed.
+# Structural facts of the unit tree decide what a level can do: nothing is launched, allotted or created
+# below a grassroots union (kind "grassroots", DOMAIN.md level 3) or below a unit with no unit under it;
+# only the unit that owns a programme honours; the top of the tree nominates to nobody.
+
+# Review actions on an initiative and the permission each needs (workflow.initiatives reads this table).
+INITIATIVE_ACTION_PERMISSIONS: dict[str, str] = {
+    "appraise": "initiative.appraise",
+    "select": "initiative.appraise",
+    "nominate": "initiative.nominate",
+    "withdraw": "initiative.nominate",
+    "reject": "initiative.appraise",
+    "honour": "initiative.honour",
+    "pass": "initiative.moderate",
+    "block": "initiative.moderate",
+}
+LEAF_UNIT_KINDS = frozenset({"grassroots"})
+
+
+def unit_has_subordinates(unit: Unit | None) -> bool:
+    """Is there an active unit, valid today, strictly below `unit` (someone to launch or allot to)?"""
+    if unit is None:
+        return False
+    from adminapp import unit_history
+    from adminapp.extensions import db
+
+    cond = subtree_condition(Unit.path, unit.path) & (Unit.id != unit.id) & Unit.active.is_(True)
+    return db.session.execute(select(Unit.id).where(cond, unit_history.valid_on()).limit(1)).first() is not None
+
+
+def may_hold_units(unit: Unit | None) -> bool:
+    """May units be created below `unit`? Not below a grassroots union, the lowest level."""
+    return unit is not None and unit.kind not in LEAF_UNIT_KINDS
+
+
+def owns_programme(user: User | None) -> bool:
+    from adminapp.extensions import db
+
+    return db.session.execute(
+        select(Programme.id).where(Programme.owner_unit_id == user.unit_id).limit(1)).first() is not None
+
+
+def _memo(user: User, key: str, compute: Callable[[], bool]) -> bool:
+    """Per-user, per-request memo of a structural fact (menus ask several times per page)."""
+    cache = user.__dict__.setdefault("_offers_cache", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _launches(user: User) -> bool:
+    return is_global(user) or _memo(user, "below", lambda: unit_has_subordinates(user.unit))
+
+
+def _initiative_action(user: User, action: str, obj: Any) -> bool:
+    permission = INITIATIVE_ACTION_PERMISSIONS.get(action)
+    if permission is None or not has_permission(user, permission):
+        return False
+    if obj is not None:
+        from adminapp.workflow import initiatives as initiative_service
+
+        return action in initiative_service.allowed_actions(user, obj)
+    if is_global(user):
+        return True
+    if action == "honour":  # only the programme's owner honours
+        return _memo(user, "owns_programme", lambda: owns_programme(user))
+    if action == "select":  # selection is among what the units below nominated
+        return _launches(user)
+    if action in ("nominate", "withdraw"):  # the top of the tree has nobody to nominate to
+        return user.unit.parent_id is not None
+    return True
+
+
+def offers(user: User | None, what: str, obj: Any = None) -> bool:
+    """Is `what` offered to `user` (on `obj` when given)? One question for menus, buttons and actions:
+
+    - "campaign.create", "campaign.menu": `campaign.launch` / any campaign permission at a unit with units
+      below it (a campaign is launched down the tree); "campaign.manage" on a campaign: its owner unit;
+    - "programme.create": `programme.manage` at a unit with units below it; "programme.manage" on one: owner;
+    - "unit.create": `unit.manage` at a unit that may hold units; "unit.edit" on a unit: a unit strictly
+      below the user's (its parent in the user's subtree), a global administrator any;
+    - "initiative.<action>": the review action at this level (on an initiative: allowed now, in its state).
+    """
+    if user is None or not permissions_of(user):
+        return False
+    if what == "campaign.menu":
+        return has_permission(user, "campaign.view") and _launches(user)
+    if what == "campaign.create":
+        return has_permission(user, "campaign.launch") and _launches(user)
+    if what == "campaign.manage":
+        return obj is not None and can_manage_campaign(user, obj)
+    if what == "programme.create":
+        return has_permission(user, "programme.manage") and _launches(user)
+    if what == "programme.manage":
+        return obj is not None and can_manage_programme(user, obj)
+    if what == "unit.create":
+        return has_permission(user, "unit.manage") and (is_global(user) or may_hold_units(user.unit))
+    if what == "unit.edit":
+        if not has_permission(user, "unit.manage") or obj is None:
+            return False
+        return is_global(user) or (obj.parent is not None and unit_in_subtree(user, obj.parent))
+    if what.startswith("initiative."):
+        return _initiative_action(user, what.split(".", 1)[1], obj)
+    raise LookupError(f"unknown offer {what!r}")

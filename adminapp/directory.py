@@ -101,8 +101,11 @@ def create_unit(
 
 
 def prepare_new_unit(actor: User | None, unit: Unit) -> None:
-    """Complete a unit built by a form (Flask-Admin create): check rights, derive level and path."""
+    """Complete a unit built by a form (Flask-Admin create): check rights, derive level and path. An officer
+    creates no unit below a grassroots union, the lowest level (access.may_hold_units)."""
     _check_manage(actor, unit.parent)
+    if actor is not None and not access.is_global(actor) and not access.may_hold_units(unit.parent):
+        raise access.PermissionDenied("Công đoàn cơ sở là cấp thấp nhất: không tạo được đơn vị trực thuộc.")
     unit.code = validate_code(unit.code)
     if unit.kind not in KINDS:
         raise DirectoryError("Loại đơn vị không hợp lệ.")

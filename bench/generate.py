@@ -139,6 +139,9 @@ SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", 
 GIVEN = ["Văn An", "Thị Bình", "Minh Châu", "Quốc Dũng", "Thị Hoa", "Đức Huy", "Thu Hằng", "Văn Khánh", "Ngọc Lan"]
 
 
+TOP_QUOTA = 5  # initiatives a level-1 unit may have honoured at the top (seed 004 §3: 04, or 05 for some)
+
+
 def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int = 11, progress=None,
                          start: int = 0) -> int:
     """`n` initiatives spread over grassroots unions (big provinces hold more), bulk inserted."""
@@ -161,6 +164,11 @@ def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int
     # selected, nominated upwards or honoured; submissions over the six weeks of the window
     statuses = [("submitted", 45), ("appraised", 20), ("rejected", 12), ("selected", 10), ("nominated", 9),
                 ("honoured", 4)]
+    # the top honours at most its quota per level-1 unit (at most 5, seed 004 §3): past it, "nominated"
+    honoured = dict(db.session.execute(
+        db.select(Initiative.level1_unit_id, db.func.count()).where(Initiative.programme_id == programme_id,
+                                                                   Initiative.status == "honoured")
+        .group_by(Initiative.level1_unit_id)).all())
     names, weights = [s for s, _ in statuses], [w for _, w in statuses]
     opens, closes = datetime(2021, 3, 10), datetime(2021, 4, 20, 17)
     for i in range(start, start + n):  # a second, larger N adds rows after the first N
@@ -170,6 +178,11 @@ def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int
         title = f"{rnd.choice(TITLES)} {rnd.choice(OBJECTS)} số {i}"
         phone = f"09{rnd.randrange(10**8):08d}"
         status = rnd.choices(names, weights)[0]
+        if status == "honoured":
+            if honoured.get(l1, 0) >= TOP_QUOTA:
+                status = "nominated"
+            else:
+                honoured[l1] = honoured.get(l1, 0) + 1
         score = None if status in ("submitted", "rejected") else max(0, min(100, int(rnd.gauss(72, 12))))
         created = spread_time(rnd, opens, closes)
         updated = created if status == "submitted" else created + timedelta(days=rnd.randint(1, 40),

@@ -77,6 +77,7 @@ def check_cells(pdf_path: Path, expected: dict[str, list[str]], ncols: int, key_
     found, texts = tables(pdf_path)
     assert found, "no table found in the PDF"
     seen: dict[str, list[str]] = {}
+    last = None
     for page_no, width, height, bbox, rows in found:
         assert (round(width), round(height)) == A4_LANDSCAPE, (page_no, width, height)
         assert len(rows[0]) == ncols, f"page {page_no}: {len(rows[0])} columns, the table is split across pages"
@@ -88,6 +89,10 @@ def check_cells(pdf_path: Path, expected: dict[str, list[str]], ncols: int, key_
             if key in expected:
                 assert key not in seen, f"row {key} printed twice"
                 seen[key] = [squash(text) for _, text in cells]
+                last = key
+            elif not key and last is not None and any(text for _, text in cells):
+                # a continuation row (a record taller than a row may be): its text goes on from the row above
+                seen[last] = [done + squash(text) for done, (_, text) in zip(seen[last], cells, strict=True)]
     assert set(seen) == set(expected), f"rows missing from the print: {set(expected) - set(seen)}"
     for key, want in expected.items():
         got = seen[key]

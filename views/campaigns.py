@@ -200,7 +200,18 @@ class LaunchedCampaignView(CampaignListBase):
         g.campaign_counts = counts
 
     def can_manage(self, campaign) -> bool:
-        return access.can_manage_campaign(current_user, campaign)
+        return access.offers(current_user, "campaign.manage", campaign)
+
+    def is_visible(self):
+        """The "Phát động" menu only for a unit with units below it to launch to (access.offers)."""
+        return access.offers(current_user, "campaign.menu")
+
+    @property
+    def can_create(self):
+        return access.offers(current_user, "campaign.create")
+
+    def row_allowed(self, action: str, row) -> bool:
+        return self.can_manage(row) if action in ("edit", "delete") else True
 
     # ------------------------------------------------------------- create / edit: our own form
 
@@ -257,7 +268,7 @@ class LaunchedCampaignView(CampaignListBase):
 
     def is_action_allowed(self, name):
         if name in ("launch", "archive"):
-            return self._has("campaign.launch")
+            return access.offers(current_user, "campaign.create")
         return super().is_action_allowed(name)
 
 

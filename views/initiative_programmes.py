@@ -132,9 +132,13 @@ class ProgrammeView(ScopedModelView):
             )
         service.validate_settings(model)
 
+    @property
+    def can_create(self):
+        return access.offers(current_user, "programme.create")
+
     def row_allowed(self, action: str, row) -> bool:
         if action in ("edit", "delete"):
-            return access.can_manage_programme(current_user, row)
+            return access.offers(current_user, "programme.manage", row)
         return True
 
     @expose("/edit/", methods=("GET", "POST"))

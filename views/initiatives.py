@@ -165,6 +165,20 @@ class InitiativeView(ScopedModelView):
                 count_query = count_query.filter(~masked | shown)
         return query, count_query, joins, count_joins
 
+    def _apply_filters(self, query, count_query, joins, count_joins, filters):
+        """A masked secret answers a filter only on what it shows: filtering by "Lĩnh vực", "Nhóm" or a flag
+        that the rule hides must not find it (nor tell, by its absence, what its hidden value is)."""
+        query, count_query, joins, count_joins = super()._apply_filters(query, count_query, joins, count_joins,
+                                                                         filters)
+        hidden = [idx for idx, _name, _value in filters
+                  if not access.secret_shown(getattr(self._filters[idx].column, "key", None))]
+        if hidden:
+            masked = access.secret_masked_sql(current_user)
+            query = query.filter(~masked)
+            if count_query is not None:
+                count_query = count_query.filter(~masked)
+        return query, count_query, joins, count_joins
+
     def _export_select(self, query, columns):
         select = super()._export_select(query, columns)
         if select is None:
@@ -275,8 +289,10 @@ class InitiativeView(ScopedModelView):
         self._bulk(ids, "block")
 
     def is_action_allowed(self, name):
+        """The list's action menu offers what this level may do (access.offers), not every permission's
+        action: no "Biểu dương" below the programme's owner, no "Xét chọn" at a grassroots union."""
         if name in service.ACTION_PERMISSIONS:
-            return access.has_permission(current_user, service.ACTION_PERMISSIONS[name])
+            return access.offers(current_user, f"initiative.{name}")
         return super().is_action_allowed(name)
 
     # ----------------------------------------------------------------- one row

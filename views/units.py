@@ -134,6 +134,13 @@ class UnitView(ScopedModelView):
             g.unit_successors = unit_history.successors([u.id for u in rows if u.valid_to is not None])
         return count, rows
 
+    @property
+    def can_create(self):
+        return access.offers(current_user, "unit.create")
+
+    def row_allowed(self, action: str, row) -> bool:
+        return access.offers(current_user, "unit.edit", row) if action == "edit" else True
+
     def create_form(self, obj=None):
         form = super().create_form(obj)
         if request.method == "GET":

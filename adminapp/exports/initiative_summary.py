@@ -162,10 +162,15 @@ def write_summary(target, initiatives: Iterable, *, dossier=None, unit=None, pro
     for count, ini in enumerate(initiatives, start=1):
         row += 1
         values = row_values(count, ini, hidden, as_of, names, masked=masked(ini))
-        ws.set_row(row, printable.row_height(regular, values[1:], WIDTHS[1:]))
-        ws.write_number(row, 0, values[0], tt_fmt)
-        for c in range(1, len(values)):
-            ws.write_string(row, c, str(values[c] or ""), cell_fmt)
+        for part, texts in enumerate(printable.split_row(regular, values[1:], WIDTHS[1:])):
+            row += part > 0  # a continuation row: the record's text goes on below, its TT left blank
+            ws.set_row(row, printable.row_height(regular, texts, WIDTHS[1:]))
+            if part == 0:
+                ws.write_number(row, 0, values[0], tt_fmt)
+            else:
+                ws.write_blank(row, 0, None, tt_fmt)
+            for c, text in enumerate(texts, start=1):
+                ws.write_string(row, c, text, cell_fmt)
     printable.write_closing(ws, row + 2, 4, last, closing, place=getattr(dossier, "place", None),
                             title=getattr(dossier, "signer_title", None), name=signer, day=day)
     wb.close()

@@ -128,6 +128,19 @@ def row_height(metrics: Metrics, texts, widths) -> float:
     return min(MAX_ROW_HEIGHT, lines * metrics.line_height + ROW_PADDING_PT)
 
 
+def split_row(metrics: Metrics, texts, widths) -> list[list[str]]:
+    """The texts of one record as printed rows, each at most MAX_ROW_HEIGHT tall: a text needing more lines
+    than a row holds (a 1,000-character effectiveness in a narrow column) goes on in the row(s) below, cut
+    at the wrapped lines, instead of being clipped by the sheet's row height limit. One row when it fits."""
+    per_row = max(1, int((MAX_ROW_HEIGHT - ROW_PADDING_PT) // metrics.line_height))
+    wrapped = [metrics.wrap(str(t), usable_px(w)) if t not in (None, "") else []
+               for t, w in zip(texts, widths, strict=False)]
+    rows = max(1, *(-(-len(lines) // per_row) for lines in wrapped))
+    if rows == 1:
+        return [["" if t is None else str(t) for t in texts]]
+    return [["\n".join(lines[i * per_row:(i + 1) * per_row]) for lines in wrapped] for i in range(rows)]
+
+
 def place_date_line(place: str | None, day: date | None = None) -> str:
     """"Hà Nội, ngày 02 tháng 12 năm 2026": today in Vietnam unless given; dots where the place is unknown."""
     day = day or clock.today_vn()

@@ -3,14 +3,15 @@ one rule of adminapp.access), counts per province / sector union, and a bar char
 
 Cached as a snapshot row in the database (ResultsSnapshot), so every app instance serves the same page
 without local state; a snapshot older than RESULTS_TTL seconds is rebuilt by the request that finds it, from
-one index-only aggregate (ix_initiative_programme_level1_status) and the honoured rows (few, read through
-ix_initiative_programme_status). Two instances rebuilding at once: the second insert loses the race and
+one statement: the index-only aggregate (ix_initiative_programme_level1_status) UNION ALL the honoured
+rows (few, read through ix_initiative_programme_status). Two instances rebuilding at once: the second insert loses the race and
 reads the winner's row.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,51 +26,62 @@ CHART_TOP = 15
 
 
 def counts_query(programme_id: int):
-    """The one aggregate of the rebuild: per level-1 unit and state (an index-only scan)."""
-    return (select(Initiative.level1_unit_id, Initiative.status, func.count())
+    """The aggregate of the rebuild: per level-1 unit and state (an index-only scan)."""
+    return (select(Initiative.level1_unit_id, Initiative.status, func.count().label("n"))
             .where(Initiative.programme_id == programme_id)
             .group_by(Initiative.level1_unit_id, Initiative.status))
 
 
+def rebuild_query(programme: Programme):
+    """The one statement of a rebuild: the aggregate joined to its level-1 units, UNION ALL the honoured rows
+    (few: at most a quota per level-1 unit, read through ix_initiative_programme_status), their hidden fields
+    masked in SQL by the one rule of adminapp.access (the public sees a secret's name, effectiveness and
+    award only)."""
+    counts = counts_query(programme.id).subquery()
+    text, flag, number = sa.String(), sa.Boolean(), sa.Integer()
+    aggregate = (select(sa.literal("count").label("row"), Unit.name, Unit.kind, counts.c.status, counts.c.n,
+                        sa.null().cast(number).label("id"), sa.null().cast(text).label("title"),
+                        sa.null().cast(text).label("effectiveness"), sa.null().cast(text).label("author"),
+                        sa.null().cast(text).label("field"), sa.null().cast(flag).label("secret"))
+                 .join_from(counts, Unit, Unit.id == counts.c.level1_unit_id)
+                 .where(Unit.parent_id == programme.owner_unit_id))
+    honoured = (select(sa.literal("honoured"), Unit.name, Unit.kind, Initiative.status, sa.literal(1),
+                       Initiative.id, Initiative.title, Initiative.effectiveness,
+                       access.initiative_value_sql(None, "author_name", Initiative.author_name),
+                       access.initiative_value_sql(None, "field", Initiative.field), Initiative.is_secret)
+                .join(Unit, Unit.id == Initiative.level1_unit_id)
+                .where(Initiative.programme_id == programme.id, Initiative.status == "honoured"))
+    return sa.union_all(aggregate, honoured)
+
+
 def build(programme: Programme) -> dict:
-    units = {u.id: u for u in db.session.execute(select(Unit).where(Unit.parent_id == programme.owner_unit_id))
-             .scalars()}
-    per_unit: dict[int, dict] = {}
+    per_unit: dict[tuple[str, str], dict] = {}
     awaiting = 0
-    for unit_id, status, n in db.session.execute(counts_query(programme.id)):
-        row = per_unit.setdefault(unit_id, {"submitted": 0, "honoured": 0})
-        if status in NOT_COUNTED:
-            awaiting += n if status == "awaiting" else 0
+    honoured = []
+    for row in db.session.execute(rebuild_query(programme)):
+        if row.row == "honoured":
+            honoured.append((row.name, row.id, {
+                "title": row.title, "effectiveness": row.effectiveness or "",
+                "award": labels.INITIATIVE_STATUSES["honoured"], "unit": row.name,
+                "author": row.author, "field": row.field, "secret": bool(row.secret)}))
             continue
-        row["submitted"] += n
-        if status == "honoured":
-            row["honoured"] += n
+        if row.status in NOT_COUNTED:
+            awaiting += row.n if row.status == "awaiting" else 0
+            continue
+        counted = per_unit.setdefault((row.kind, row.name), {"submitted": 0, "honoured": 0})
+        counted["submitted"] += row.n
+        if row.status == "honoured":
+            counted["honoured"] += row.n
     groups: dict[str, list] = {}
-    for unit_id, row in per_unit.items():
-        unit = units.get(unit_id)
-        if unit is None:
-            continue
-        groups.setdefault(unit.kind, []).append([unit.name, row["submitted"], row["honoured"]])
+    for (kind, name), counted in per_unit.items():
+        groups.setdefault(kind, []).append([name, counted["submitted"], counted["honoured"]])
     for rows in groups.values():
         rows.sort(key=lambda r: (-r[1], r[0]))
-    honoured = []
-    # ordered by id only: ordering by unit too makes SQLite walk the unit index over every row
-    stmt = (select(Initiative).where(Initiative.programme_id == programme.id, Initiative.status == "honoured")
-            .order_by(Initiative.id))
-    for ini in db.session.execute(stmt).scalars():
-        def shown(field, value, ini=ini):
-            return access.initiative_value(None, ini, field, value)  # the public: the one masking rule
-        honoured.append({
-            "title": ini.title, "effectiveness": ini.effectiveness or "",
-            "award": labels.INITIATIVE_STATUSES["honoured"], "unit": ini.level1_unit.name,
-            "author": shown("author_name", ini.author_name), "field": shown("field", ini.field),
-            "secret": bool(ini.is_secret),
-        })
-    honoured.sort(key=lambda h: h["unit"])  # grouped by unit, in order of honour within it (stable sort)
+    honoured.sort(key=lambda h: (h[0], h[1]))  # grouped by unit, in order of honour within it
     total = sum(r["submitted"] for r in per_unit.values())
     return {"total": total, "honoured_total": len(honoured), "awaiting": awaiting,
             "groups": [[labels.UNIT_KINDS.get(kind, kind), rows] for kind, rows in sorted(groups.items())],
-            "honoured": honoured}
+            "honoured": [h for _, _, h in honoured]}
 
 
 def ttl() -> int:

@@ -28,7 +28,8 @@ FIXES = {
     "Please select at least one record.": "Vui lòng chọn ít nhất một bản ghi.",
     "Select all records": "Chọn tất cả bản ghi",
     "Select record": "Chọn bản ghi",
-    "View Record": "Xem bản ghi",
+    "View Record": "Xem chi tiết",
+    "With selected": "Với các mục đã chọn",  # the initiative list's guidance says the same (issue 14)
     "Create New Record": "Tạo bản ghi mới",
     "Integrity error. %(message)s": "Lỗi ràng buộc dữ liệu. %(message)s",
     "Invalid Choice: could not coerce": "Lựa chọn không hợp lệ",

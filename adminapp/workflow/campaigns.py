@@ -152,8 +152,9 @@ def _require_manage(actor: User, campaign: Campaign) -> None:
 
 def create_campaign(*, actor: User, units: list[tuple[Unit, CampaignRole]] | None = None, **values) -> Campaign:
     """A draft owned by the creator's unit (never chosen). Audited as campaign.create."""
-    if not access.has_permission(actor, "campaign.launch"):
-        raise access.PermissionDenied("Bạn không có quyền tạo phong trào.")
+    if not access.offers(actor, "campaign.create"):
+        raise access.PermissionDenied("Bạn không có quyền tạo phong trào (hoặc đơn vị không có đơn vị trực thuộc "
+                                      "để phát động).")
     clean = _check_values(values)
     campaign = Campaign(owner_unit=actor.unit, owner_unit_id=actor.unit_id, created_by_id=actor.id,
                         status="draft", **clean)

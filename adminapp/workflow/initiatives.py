@@ -64,16 +64,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("selected", "honour"): "honoured",
 }
 
-ACTION_PERMISSIONS = {
-    "appraise": "initiative.appraise",
-    "select": "initiative.appraise",
-    "nominate": "initiative.nominate",
-    "withdraw": "initiative.nominate",
-    "reject": "initiative.appraise",
-    "honour": "initiative.honour",
-    "pass": "initiative.moderate",
-    "block": "initiative.moderate",
-}
+ACTION_PERMISSIONS = access.INITIATIVE_ACTION_PERMISSIONS  # the one table, in the access module
 MODERATION_ACTIONS = ("pass", "block")
 
 

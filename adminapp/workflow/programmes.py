@@ -114,8 +114,8 @@ def check_moderation_change(programme: Programme, was_required: bool) -> None:
 
 def prepare_new_programme(actor: User | None, programme: Programme, owner: Unit | None = None) -> None:
     """Defaults of a new programme: the owner is the creator's unit, the five fields of seed 004."""
-    if actor is not None and not access.has_permission(actor, "programme.manage"):
-        raise access.PermissionDenied()
+    if actor is not None and not access.offers(actor, "programme.create"):
+        raise access.PermissionDenied("Chỉ đơn vị có đơn vị trực thuộc mới phát động được chương trình.")
     programme.owner_unit = owner or actor.unit
     if programme.owner_unit is None:
         raise ProgrammeError("Chương trình cần có đơn vị phát động.")

@@ -20,7 +20,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.test_link_crawl import SKIP, Links
+from tests.test_link_crawl import SKIP, Page
 
 # the HTML does not depend on the database backend: SQLite only, whatever TEST_DATABASE_URL says
 pytestmark = pytest.mark.parametrize("app", ["sqlite"], indirect=True, scope="session")
@@ -75,7 +75,7 @@ def collect(app, client, starts: list[str], allowed: tuple[str, ...]) -> dict[st
         if state is None:
             continue
         states.setdefault(state, url)
-        parser = Links()
+        parser = Page("http://localhost" + url)
         parser.feed(html)
         for href in parser.hrefs:
             full = urldefrag(urljoin("http://localhost" + url, href))[0]

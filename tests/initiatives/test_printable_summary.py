@@ -27,6 +27,12 @@ def _initiatives(submit):
                title="=HYPERLINK(\"http://x\",\"bấm\") + thêm @SUM(A1) -1"),
         submit(description="Tiết kiệm 😀🚀 điện năng; cafe\u0301 khác café; Tiếng Việt có dấu ă â ê ô ơ ư đ. " * 6,
                title="Sáng kiến 🌾 cho nông nghiệp (thu\u0309 công)", awards="Chiến sĩ thi đua cơ sở 2019"),
+        # taller than a spreadsheet row may be (409 pt): the longest effectiveness, scope and awards the form
+        # takes go on in continuation rows instead of being clipped
+        submit(effectiveness=("Giảm 30% thời gian dừng máy, tiết kiệm điện năng và vật tư. " * 40)[:2000],
+               scope=("Áp dụng toàn Tổng công ty và các đơn vị thành viên. " * 25)[:1000],
+               awards=("Bằng khen của Tổng Liên đoàn năm 2019; Chiến sĩ thi đua cơ sở. " * 20)[:1000],
+               title="Sáng kiến có phần hiệu quả rất dài"),
     ]
 
 
@@ -48,6 +54,12 @@ def test_summary_table_prints_whole_on_a4_landscape(ctx, tmp_path, submit, user,
     ws = openpyxl.load_workbook(io.BytesIO(data)).active
     assert ws.cell(4, 7).value.endswith("trong 03 năm (2018 – 2020)")  # from the programme's year (2021)
     assert ws.row_dimensions[5].height > 100  # computed from the wrapped text, not the default
+    heights = [ws.row_dimensions[r].height for r in range(5, ws.max_row + 1) if ws.row_dimensions[r].height]
+    assert max(heights) <= 409  # no row asks for more than a sheet stores
+    tt_rows = {ws.cell(r, 1).value: r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value in (1, 2, 3, 4)}
+    assert list(tt_rows) == [1, 2, 3, 4] and tt_rows[4] - tt_rows[1] == 3  # one row each for 1 to 3
+    below = tt_rows[4] + 1  # row 4 goes on below: no TT, its effectiveness column continued
+    assert ws.cell(below, 1).value is None and ws.cell(below, 6).value
     assert ws.print_title_rows == "$4:$4" and ws.sheet_properties.pageSetUpPr.fitToPage  # one page wide
 
     pdf = to_pdf(data, tmp_path, "tong-hop-tom-tat-sang-kien")

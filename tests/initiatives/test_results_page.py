@@ -62,3 +62,36 @@ def test_results_of_an_unknown_or_draft_programme_are_not_found(ctx, client, pro
     programme.status = "draft"
     db.session.commit()
     assert client.get(URL + "ket-qua").status_code == 404
+
+
+def test_rebuild_is_one_statement_through_the_indexes(ctx, submit, act, allot, programme):
+    """The snapshot is rebuilt by one statement (aggregate UNION ALL honoured rows), whose plan reads the
+    covering aggregate index and the status index, and the masking happens in that statement."""
+    import sqlalchemy as sa
+
+    from adminapp.public import results_page
+
+    allot("hanoi.officer", {"01-002": 3})
+    allot("hoankiem.officer", {"01-002-01": 3})
+    secret = submit(title="Lò nung tiết kiệm điện", author_name="Lê Bí Mật", is_secret=True)
+    submit(title="Máy bóc vỏ lạc")
+    _honour(secret, act, allot)
+    assert programme.owner_unit_id  # loaded before counting: the page has the programme already
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        data = results_page.build(programme)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert len(statements) == 1, statements
+    assert data["total"] == 2 and data["honoured_total"] == 1
+    assert data["honoured"][0]["title"] == "Lò nung tiết kiệm điện"
+    assert data["honoured"][0]["author"] == "(bí mật công nghệ)" and data["honoured"][0]["secret"]
+    stmt = results_page.rebuild_query(programme).compile(db.engine, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    plan = " | ".join(str(r[-1]) for r in db.session.execute(sa.text(prefix + str(stmt))))
+    assert "ix_initiative_programme_level1_status" in plan, plan

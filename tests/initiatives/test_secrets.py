@@ -140,3 +140,23 @@ def test_marking_by_the_appraising_officer_only(submit, user, login_as):
     assert len(events) == 1 and events[0].details == {"secret": True}
     assert 'id="secret-form"' not in login_as("hoankiem.officer").get(
         f"/admin/initiatives/details/?id={ini.id}").get_data(as_text=True)
+
+
+def _filter_arg(label: str) -> str:
+    """The URL argument of the initiative list's filter `label` (Flask-Admin numbers filters by position)."""
+    from flask import current_app
+    view = next(v for v in current_app.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "initiatives")
+    return f"flt0_{next(i for i, f in enumerate(view._filters) if str(f.name) == label)}"
+
+
+@pytest.mark.parametrize("label, value", [("Lĩnh vực", "Sản xuất"), ("Nhóm", "administration")])
+def test_filters_on_hidden_fields_do_not_find_a_masked_secret(submit, act, allot, login_as, label, value):
+    """Filtering by a field the rule hides must not answer for a masked secret (it would tell its value)."""
+    allot("hanoi.officer", {"01-002": 2})
+    ini = submit(title=SHOWN[0], effectiveness=SHOWN[1], group="administration", is_secret=True)
+    own, upper = login_as("cdcs.officer"), login_as("hanoi.officer")
+    arg = _filter_arg(label)
+    url = f"/admin/initiatives/?{arg}={value}"
+    assert ini.tracking_code in own.get(url).get_data(as_text=True)  # on its path: found by its field
+    assert ini.tracking_code in upper.get("/admin/initiatives/").get_data(as_text=True)  # listed, masked
+    assert ini.tracking_code not in upper.get(url).get_data(as_text=True)  # but never found by a hidden field
