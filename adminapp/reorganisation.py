@@ -365,7 +365,14 @@ def preview(actor, operations, effective_date: date) -> dict:
 
 
 def _lock_plans() -> None:
-    """Serialise planners: one row lock on the directory's root (SQLite serialises writers anyway)."""
+    """Serialise planners: one row lock on the directory's root. On SQLite the write lock is taken first
+    (BEGIN IMMEDIATE): a second planner waits for the first (busy_timeout), then reads its plan and is refused
+    with the reason. Without it the second one read an old snapshot and failed with "database is locked"."""
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        if not conn.connection.driver_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
     db.session.execute(select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1).with_for_update())
 
 
