@@ -84,7 +84,8 @@ def _campaign_2021(root: Unit, olds: list[Unit]) -> int:
                            reviewed_by_id=reviewer.id if reviewer is not None else None)
         db.session.add(reg)
         db.session.flush()
-        for n, (code, name, year, position, workplace) in enumerate(p for p in PARTICIPANTS_2021 if p[0] == unit.code):
+        mine = [p for p in PARTICIPANTS_2021 if p[0] == unit.code]
+        for n, (_code, name, year, position, workplace) in enumerate(mine):
             db.session.add(Participant(registration_id=reg.id, kind="individual", full_name=name, birth_year=year,
                                        position=position, unit_name=workplace, sort_order=n, created_at=SENT))
     db.session.flush()

@@ -195,7 +195,7 @@ def test_pickers_and_the_public_form_offer_only_units_valid_today(ctx, user, log
 
 def _state():
     """Everything a reorganisation may touch: the tree, versions, links, plans, accounts and every counted table."""
-    from models import Reorganisation, User, UnitVersion
+    from models import Reorganisation, UnitVersion, User
 
     def rows(stmt):
         return sorted(tuple(r) for r in db.session.execute(stmt).all())
