@@ -66,5 +66,6 @@ def refresh_subtree(session, path: str) -> None:
         units = select(Unit.id).where(subtree_condition(Unit.path, prefix))
         if area is None:  # the root itself: only its own initiatives
             units = select(Unit.id).where(Unit.path == prefix)
-        session.execute(update(Initiative).where(Initiative.unit_id.in_(units)).values(area_unit_id=area)
-                        .execution_options(synchronize_session=False))
+        session.execute(update(Initiative).where(Initiative.unit_id.in_(units),
+                                                 Initiative.area_unit_id.is_distinct_from(area))
+                        .values(area_unit_id=area).execution_options(synchronize_session=False))

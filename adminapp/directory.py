@@ -171,6 +171,60 @@ def _move(unit: Unit, new_parent: Unit | None, day: date) -> bool:
     return True
 
 
+def move_many(units: list[Unit], new_parent: Unit, day: date) -> list[Unit]:
+    """Move several units, each with its subtree, under `new_parent` from `day`: the result of `_move` on each,
+    set-based (one path rewrite per unit; parents, versions, the initiatives' areas and the session once for
+    all), so a reorganisation ending a whole level (thousands of units) stays within seconds. Returns the units
+    that moved."""
+    moving = [u for u in units if path_for(new_parent, u.code) != u.path]
+    if not moving:
+        return []
+    for u in moving:
+        if new_parent.path.startswith(u.path):
+            raise DirectoryError("Không thể chuyển một đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.")
+    paths = sorted(u.path for u in moving)
+    if any(b.startswith(a) for a, b in zip(paths, paths[1:], strict=False)):
+        # one moving unit lies below another: one by one, each reading the paths the previous move wrote
+        return [u for u in sorted(moving, key=lambda x: x.path) if _move(u, new_parent, day)]
+    db.session.flush()
+    conn = db.session.connection()
+    moved_ids: list[int] = []
+    versioned: list[int] = []
+    new_paths = []
+    for u in moving:
+        old_path, new_path = u.path, path_for(new_parent, u.code)
+        delta = new_parent.level + 1 - u.level
+        ids = conn.execute(
+            update(Unit).where(access.subtree_condition(Unit.path, old_path))
+            .values(path=literal(new_path) + func.substr(Unit.path, len(old_path) + 1), level=Unit.level + delta)
+            .returning(Unit.id)
+        ).scalars().all()
+        moved_ids += ids
+        versioned += ids if delta else [u.id]
+        new_paths.append(new_path)
+    try:
+        unit_history.check_effective(moved_ids, day, conn)
+    except unit_history.HistoryError as e:
+        raise DirectoryError(str(e)) from None
+    top_ids = [u.id for u in moving]
+    for i in range(0, len(top_ids), 5000):
+        conn.execute(update(Unit).where(Unit.id.in_(top_ids[i:i + 5000]))
+                     .values(parent_id=new_parent.id, version=Unit.version + 1))
+    for i in range(0, len(versioned), 5000):
+        unit_history.snapshot(conn, versioned[i:i + 5000], day)
+    if new_parent.level == 0:  # each moved unit is a level-1 unit now: its own area
+        for path in new_paths:
+            areas.refresh_subtree(db.session, path)
+    else:
+        areas.refresh_subtree(db.session, new_parent.path)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Unit):
+            db.session.expire(obj, ["path", "level", "parent_id", "parent", "version"])
+        elif isinstance(obj, Initiative):
+            db.session.expire(obj, ["area_unit_id"])
+    return moving
+
+
 def rename_unit(*, actor: User | None, unit: Unit, name: str, short_name: str | None = None,
                 effective: date | None = None) -> None:
     """Rename `unit` from `effective` (default today): records dated before keep the former name."""

@@ -154,12 +154,13 @@ def _merge(sources: list[Unit], target: Unit, day: date, reorg_id: int | None, s
     # children of the sources move under the target (their own subtrees with them)
     children = db.session.execute(select(Unit).where(Unit.parent_id.in_(ids), unit_history.valid_on(day))
                                   .order_by(Unit.path)).scalars().all()
-    for child in children:
-        old_parent = child.parent_id
-        directory._move(child, target, day)
-        db.session.add(UnitLink(unit_id=child.id, other_id=old_parent, kind="moved_from", effective_date=day,
-                                reorganisation_id=reorg_id))
-        stats["units"].append(child.code)
+    old_parents = {child.id: child.parent_id for child in children}
+    moved = directory.move_many(children, target, day)  # set-based: a whole level ends in seconds
+    if moved:
+        db.session.execute(UnitLink.__table__.insert(), [
+            {"unit_id": child.id, "other_id": old_parents[child.id], "kind": "moved_from", "effective_date": day,
+             "reorganisation_id": reorg_id} for child in moved])
+    stats["units"] += [child.code for child in children]
     # accounts keep working under the successor
     stats["users"] += _bump(User, User.unit_id.in_(ids), unit_id=target.id)
     # open campaigns: those the sources launched, and their participations
@@ -226,11 +227,12 @@ def _merge(sources: list[Unit], target: Unit, day: date, reorg_id: int | None, s
     for s in sources:
         s.valid_to = last_day
         s.active = False
-        db.session.flush()
-        directory._move(s, target, day)
-        db.session.add(UnitLink(unit_id=s.id, other_id=target.id, kind="merged_into", effective_date=day,
-                                reorganisation_id=reorg_id))
-        stats["ended"].append(s.code)
+    db.session.flush()  # their open versions close (unit_history's mapper event)
+    directory.move_many(sources, target, day)
+    db.session.execute(UnitLink.__table__.insert(), [
+        {"unit_id": s.id, "other_id": target.id, "kind": "merged_into", "effective_date": day,
+         "reorganisation_id": reorg_id} for s in sources])
+    stats["ended"] += [s.code for s in sources]
     db.session.flush()
 
 
