@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import func, literal, update
+from sqlalchemy import func, literal, select, update
 
 from adminapp import access, areas, audit, unit_history
 from adminapp.extensions import db
@@ -190,18 +190,33 @@ def move_many(units: list[Unit], new_parent: Unit, day: date) -> list[Unit]:
     conn = db.session.connection()
     moved_ids: list[int] = []
     versioned: list[int] = []
-    new_paths = []
+    new_paths = [path_for(new_parent, u.code) for u in moving]
+    # units leaving the same parent together: when they are all of its children, one rewrite of the parent's
+    # subtree (below the parent) moves them all; else one rewrite per unit
+    groups: dict[int | None, list[Unit]] = {}
     for u in moving:
-        old_path, new_path = u.path, path_for(new_parent, u.code)
-        delta = new_parent.level + 1 - u.level
+        groups.setdefault(u.parent_id, []).append(u)
+    sizes = dict(conn.execute(select(Unit.parent_id, func.count()).where(
+        Unit.parent_id.in_([k for k in groups if k is not None])).group_by(Unit.parent_id)).all())
+    batches = []  # (old prefix, new prefix, level delta, condition)
+    for parent_id, members in groups.items():
+        delta = new_parent.level + 1 - members[0].level
+        same_level = all(m.level == members[0].level for m in members)
+        if parent_id is not None and same_level and sizes.get(parent_id) == len(members):
+            old_prefix = members[0].path[:-(len(members[0].code) + 1)]
+            cond = access.subtree_condition(Unit.path, old_prefix) & (Unit.path != old_prefix)
+            batches.append((old_prefix, new_parent.path, delta, cond, [m.id for m in members]))
+        else:
+            batches += [(m.path, path_for(new_parent, m.code), new_parent.level + 1 - m.level,
+                         access.subtree_condition(Unit.path, m.path), [m.id]) for m in members]
+    for old_prefix, new_prefix, delta, cond, tops in batches:
         ids = conn.execute(
-            update(Unit).where(access.subtree_condition(Unit.path, old_path))
-            .values(path=literal(new_path) + func.substr(Unit.path, len(old_path) + 1), level=Unit.level + delta)
+            update(Unit).where(cond)
+            .values(path=literal(new_prefix) + func.substr(Unit.path, len(old_prefix) + 1), level=Unit.level + delta)
             .returning(Unit.id)
         ).scalars().all()
         moved_ids += ids
-        versioned += ids if delta else [u.id]
-        new_paths.append(new_path)
+        versioned += ids if delta else tops  # a level change versions the whole subtree, else its tops
     try:
         unit_history.check_effective(moved_ids, day, conn)
     except unit_history.HistoryError as e:
