@@ -120,7 +120,8 @@ def _plan_lines(statement) -> list[str]:
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     prefix = "EXPLAIN (ANALYZE, COSTS OFF)" if dialect.name == "postgresql" else "EXPLAIN QUERY PLAN"
     rows = db.session.execute(sa.text(f"{prefix} {sql}")).all()
-    return [str(r[0]) if dialect.name == "postgresql" else str(r[-1]) for r in rows]
+    lines = [str(r[0]) if dialect.name == "postgresql" else str(r[-1]) for r in rows]
+    return [line if len(line) <= 240 else line[:240] + " …" for line in lines]  # long id lists cut
 
 
 def explain_as_of(bench) -> None:
