@@ -20,6 +20,12 @@ def _codes(path: str) -> list[str]:
     return [c for c in path.strip("/").split("/") if c]
 
 
+def level1_code(path: str) -> str | None:
+    """The code of the level-1 unit on `path` (the initiatives' area), None at the root."""
+    codes = _codes(path)
+    return codes[1] if len(codes) >= 2 else None
+
+
 def area_for_path(connection, path: str) -> int | None:
     """The id of the level-1 unit on `path` ("/ROOT/01/01-002/" -> the unit coded "01"); None at the root."""
     codes = _codes(path)

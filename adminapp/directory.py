@@ -230,11 +230,13 @@ def move_many(units: list[Unit], new_parent: Unit, day: date) -> list[Unit]:
     if new_parent.level == 0:  # each moved unit is a level-1 unit now: its own area
         for path in new_paths:
             areas.refresh_subtree(db.session, path)
-    else:
-        areas.refresh_subtree(db.session, new_parent.path)
-    for obj in list(db.session.identity_map.values()):
+    elif any(areas.level1_code(u.path) != areas.level1_code(new_parent.path) for u in moving):
+        areas.refresh_subtree(db.session, new_parent.path)  # (ending a level inside a province changes none)
+    moved = set(moved_ids)
+    for key, obj in list(db.session.identity_map.items()):
         if isinstance(obj, Unit):
-            db.session.expire(obj, ["path", "level", "parent_id", "parent", "version"])
+            if key[1][0] in moved:
+                db.session.expire(obj, ["path", "level", "parent_id", "parent", "version"])
         elif isinstance(obj, Initiative):
             db.session.expire(obj, ["area_unit_id"])
     return moving

@@ -224,10 +224,16 @@ def _merge(sources: list[Unit], target: Unit, day: date, reorg_id: int | None, s
     stats["initiatives"] += _bump(Initiative, Initiative.holder_unit_id.in_(ids) & open_ini,
                                   holder_unit_id=target.id)
     # the sources end the day before and stay in the tree under their successor
+    db.session.flush()
+    ids = [s.id for s in sources]
+    for i in range(0, len(ids), 5000):  # set-based: a whole level ends in a few statements
+        chunk = ids[i:i + 5000]
+        db.session.execute(update(Unit).where(Unit.id.in_(chunk))
+                           .values(valid_to=last_day, active=False, version=Unit.version + 1)
+                           .execution_options(synchronize_session=False))
+        unit_history.close(db.session.connection(), chunk, last_day)  # their open versions close
     for s in sources:
-        s.valid_to = last_day
-        s.active = False
-    db.session.flush()  # their open versions close (unit_history's mapper event)
+        db.session.expire(s, ["valid_to", "active", "version"])
     directory.move_many(sources, target, day)
     db.session.execute(UnitLink.__table__.insert(), [
         {"unit_id": s.id, "other_id": target.id, "kind": "merged_into", "effective_date": day,
