@@ -395,7 +395,12 @@ def plan(actor, title: str, operations, effective_date: date) -> Reorganisation:
             f"Đang có kế hoạch sắp xếp “{pending.title}” (hiệu lực {pending.effective_date:%d/%m/%Y}) chưa thực "
             "hiện: hãy thực hiện hoặc hủy kế hoạch đó trước khi lập kế hoạch mới."
         )
-    shown = preview(actor, operations, effective_date)
+    if effective_date <= unit_history.today():
+        # runs now: the run itself is the check (refused with its reason, the caller rolls back), no separate
+        # preview pass; its results are stored as the plan's preview by apply()
+        shown = {"operations": None, "counts_before": counts()}
+    else:
+        shown = preview(actor, operations, effective_date)
     reorg = Reorganisation(title=(title or "").strip() or "Sắp xếp đơn vị", effective_date=effective_date,
                            operations=operations, preview=shown["operations"],
                            counts_before=shown["counts_before"], created_by_id=getattr(actor, "id", None))

@@ -219,16 +219,29 @@ def run_reform(bench, n: int) -> None:
     with bench.app.app_context():
         counts_before = reorganisation.counts()
         statements = []
-        listener = lambda *a, **k: statements.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        by_text: dict[str, list[float]] = {}
+
+        def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+            statements.append(time.perf_counter())
+
+        def after(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+            by_text.setdefault(" ".join(statement.split())[:110], []).append(time.perf_counter() - statements[-1])
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        sa.event.listen(db.engine, "after_cursor_execute", after)
         t0 = time.perf_counter()
         try:
             created = reference.seed_units_2025()
             db.session.commit()
         finally:
             seconds = time.perf_counter() - t0
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        print(f"# the reform: {len(statements)} SQL statements (preview and run) in {seconds:.1f} s", flush=True)
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+            sa.event.remove(db.engine, "after_cursor_execute", after)
+        spent = sum(sum(v) for v in by_text.values())
+        print(f"# the reform: {len(statements)} SQL statements in {seconds:.1f} s ({spent:.1f} s in the database); "
+              "the costliest:", flush=True)
+        for text, times in sorted(by_text.items(), key=lambda kv: -sum(kv[1]))[:8]:
+            print(f"#   {sum(times):6.1f} s {len(times):5d}× {text}", flush=True)
         counts_after = reorganisation.counts()
         from models import Reorganisation
 
