@@ -215,7 +215,7 @@ def run_reform(bench, n: int) -> None:
         analyze()
     print(f"# reform [{bench.label}]: {units} units, {users} accounts (+{accounts}), {n} initiatives", flush=True)
     explain_as_of(bench)
-    before = _time_pages(bench)
+    pages_before = _time_pages(bench)
     with bench.app.app_context():
         counts_before = reorganisation.counts()
         statements = []
@@ -261,7 +261,7 @@ def run_reform(bench, n: int) -> None:
                                f"{moved} moved, {moved_users} accounts moved; counts equal before and after)")
     after = _time_pages(bench)
     for name, _user, _url in REFORM_PAGES:
-        bench.record(f"reform_{n}_{name}_after_vs_before", after[name], before[name],
+        bench.record(f"reform_{n}_{name}_after_vs_before", after[name], pages_before[name],
                      baseline_name="the same page before the reform")
     explain_as_of(bench)
 
