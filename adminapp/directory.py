@@ -231,7 +231,13 @@ def move_many(units: list[Unit], new_parent: Unit, day: date) -> list[Unit]:
         for path in new_paths:
             areas.refresh_subtree(db.session, path)
     elif any(areas.level1_code(u.path) != areas.level1_code(new_parent.path) for u in moving):
-        areas.refresh_subtree(db.session, new_parent.path)  # (ending a level inside a province changes none)
+        # the initiatives of the moved units only (by their ids, on the initiatives' unit index), not the whole
+        # new parent's subtree; ending a level inside a province changes none
+        area = areas.area_for_path(conn, new_parent.path)
+        for i in range(0, len(moved_ids), 5000):
+            db.session.execute(update(Initiative).where(Initiative.unit_id.in_(moved_ids[i:i + 5000]),
+                                                        Initiative.area_unit_id.is_distinct_from(area))
+                               .values(area_unit_id=area).execution_options(synchronize_session=False))
     moved = set(moved_ids)
     for key, obj in list(db.session.identity_map.items()):
         if isinstance(obj, Unit):
