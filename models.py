@@ -109,6 +109,7 @@ class UnitVersion(db.Model):
     __table_args__ = (
         db.UniqueConstraint("unit_id", "valid_from", name="uq_unit_version_unit_from"),
         db.Index("ix_unit_version_period", "valid_from", "valid_to"),
+        db.Index("ix_unit_version_level_from", "level", "valid_from"),  # one level's directory as of a date
         db.Index("ix_unit_version_parent", "parent_id"),
     )
 

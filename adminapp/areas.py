@@ -20,6 +20,12 @@ def _codes(path: str) -> list[str]:
     return [c for c in path.strip("/").split("/") if c]
 
 
+def level1_code(path: str) -> str | None:
+    """The code of the level-1 unit on `path` (the initiatives' area), None at the root."""
+    codes = _codes(path)
+    return codes[1] if len(codes) >= 2 else None
+
+
 def area_for_path(connection, path: str) -> int | None:
     """The id of the level-1 unit on `path` ("/ROOT/01/01-002/" -> the unit coded "01"); None at the root."""
     codes = _codes(path)
@@ -66,5 +72,6 @@ def refresh_subtree(session, path: str) -> None:
         units = select(Unit.id).where(subtree_condition(Unit.path, prefix))
         if area is None:  # the root itself: only its own initiatives
             units = select(Unit.id).where(Unit.path == prefix)
-        session.execute(update(Initiative).where(Initiative.unit_id.in_(units)).values(area_unit_id=area)
-                        .execution_options(synchronize_session=False))
+        session.execute(update(Initiative).where(Initiative.unit_id.in_(units),
+                                                 Initiative.area_unit_id.is_distinct_from(area))
+                        .values(area_unit_id=area).execution_options(synchronize_session=False))

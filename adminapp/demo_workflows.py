@@ -103,5 +103,7 @@ def seed_programme(today: date) -> int:
 
 
 def seed_workflows(today: date | None = None) -> int:
+    from adminapp import demo_history
+
     today = today or date.today()
-    return seed_campaigns(today) + seed_programme(today)
+    return seed_campaigns(today) + seed_programme(today) + demo_history.seed_history(today)

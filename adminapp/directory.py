@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import func, literal, update
+from sqlalchemy import func, literal, select, update
 
 from adminapp import access, areas, audit, unit_history
 from adminapp.extensions import db
@@ -172,6 +172,83 @@ def _move(unit: Unit, new_parent: Unit | None, day: date) -> bool:
         below = db.select(Unit.id).where(access.subtree_condition(Unit.path, new_path), Unit.id != unit.id)
         unit_history.snapshot(db.session.connection(), below, day)
     return True
+
+
+def move_many(units: list[Unit], new_parent: Unit, day: date) -> list[Unit]:
+    """Move several units, each with its subtree, under `new_parent` from `day`: the result of `_move` on each,
+    set-based (one path rewrite per unit; parents, versions, the initiatives' areas and the session once for
+    all), so a reorganisation ending a whole level (thousands of units) stays within seconds. Returns the units
+    that moved."""
+    moving = [u for u in units if path_for(new_parent, u.code) != u.path]
+    if not moving:
+        return []
+    for u in moving:
+        if new_parent.path.startswith(u.path):
+            raise DirectoryError("Không thể chuyển một đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.")
+    paths = sorted(u.path for u in moving)
+    if any(b.startswith(a) for a, b in zip(paths, paths[1:], strict=False)):
+        # one moving unit lies below another: one by one, each reading the paths the previous move wrote
+        return [u for u in sorted(moving, key=lambda x: x.path) if _move(u, new_parent, day)]
+    db.session.flush()
+    conn = db.session.connection()
+    moved_ids: list[int] = []
+    versioned: list[int] = []
+    new_paths = [path_for(new_parent, u.code) for u in moving]
+    # units leaving the same parent together: when they are all of its children, one rewrite of the parent's
+    # subtree (below the parent) moves them all; else one rewrite per unit
+    groups: dict[int | None, list[Unit]] = {}
+    for u in moving:
+        groups.setdefault(u.parent_id, []).append(u)
+    sizes = dict(conn.execute(select(Unit.parent_id, func.count()).where(
+        Unit.parent_id.in_([k for k in groups if k is not None])).group_by(Unit.parent_id)).all())
+    batches = []  # (old prefix, new prefix, level delta, condition)
+    for parent_id, members in groups.items():
+        delta = new_parent.level + 1 - members[0].level
+        same_level = all(m.level == members[0].level for m in members)
+        if parent_id is not None and same_level and sizes.get(parent_id) == len(members):
+            old_prefix = members[0].path[:-(len(members[0].code) + 1)]
+            cond = access.subtree_condition(Unit.path, old_prefix) & (Unit.path != old_prefix)
+            batches.append((old_prefix, new_parent.path, delta, cond, [m.id for m in members]))
+        else:
+            batches += [(m.path, path_for(new_parent, m.code), new_parent.level + 1 - m.level,
+                         access.subtree_condition(Unit.path, m.path), [m.id]) for m in members]
+    for old_prefix, new_prefix, delta, cond, tops in batches:
+        ids = conn.execute(
+            update(Unit).where(cond)
+            .values(path=literal(new_prefix) + func.substr(Unit.path, len(old_prefix) + 1), level=Unit.level + delta)
+            .returning(Unit.id)
+        ).scalars().all()
+        moved_ids += ids
+        versioned += ids if delta else tops  # a level change versions the whole subtree, else its tops
+    try:
+        unit_history.check_effective(moved_ids, day, conn)
+    except unit_history.HistoryError as e:
+        raise DirectoryError(str(e)) from None
+    top_ids = [u.id for u in moving]
+    for i in range(0, len(top_ids), 5000):
+        conn.execute(update(Unit).where(Unit.id.in_(top_ids[i:i + 5000]))
+                     .values(parent_id=new_parent.id, version=Unit.version + 1))
+    for i in range(0, len(versioned), 5000):
+        unit_history.snapshot(conn, versioned[i:i + 5000], day)
+    if new_parent.level == 0:  # each moved unit is a level-1 unit now: its own area
+        for path in new_paths:
+            areas.refresh_subtree(db.session, path)
+    elif any(areas.level1_code(u.path) != areas.level1_code(new_parent.path) for u in moving):
+        # the initiatives of the moved units only (by their ids, on the initiatives' unit index), not the whole
+        # new parent's subtree; ending a level inside a province changes none
+        area = areas.area_for_path(conn, new_parent.path)
+        for i in range(0, len(moved_ids), 5000):
+            db.session.execute(update(Initiative).where(Initiative.unit_id.in_(moved_ids[i:i + 5000]),
+                                                        Initiative.area_unit_id.is_distinct_from(area))
+                               .values(area_unit_id=area).execution_options(synchronize_session=False))
+    moved = set(moved_ids)
+    for key, obj in list(db.session.identity_map.items()):
+        if isinstance(obj, Unit):
+            if key[1][0] in moved:
+                db.session.expire(obj, ["path", "level", "parent_id", "parent", "version"])
+        elif isinstance(obj, Initiative):
+            db.session.expire(obj, ["area_unit_id"])
+    return moving
 
 
 def rename_unit(*, actor: User | None, unit: Unit, name: str, short_name: str | None = None,

@@ -154,12 +154,13 @@ def _merge(sources: list[Unit], target: Unit, day: date, reorg_id: int | None, s
     # children of the sources move under the target (their own subtrees with them)
     children = db.session.execute(select(Unit).where(Unit.parent_id.in_(ids), unit_history.valid_on(day))
                                   .order_by(Unit.path)).scalars().all()
-    for child in children:
-        old_parent = child.parent_id
-        directory._move(child, target, day)
-        db.session.add(UnitLink(unit_id=child.id, other_id=old_parent, kind="moved_from", effective_date=day,
-                                reorganisation_id=reorg_id))
-        stats["units"].append(child.code)
+    old_parents = {child.id: child.parent_id for child in children}
+    moved = directory.move_many(children, target, day)  # set-based: a whole level ends in seconds
+    if moved:
+        db.session.execute(UnitLink.__table__.insert(), [
+            {"unit_id": child.id, "other_id": old_parents[child.id], "kind": "moved_from", "effective_date": day,
+             "reorganisation_id": reorg_id} for child in moved])
+    stats["units"] += [child.code for child in children]
     # accounts keep working under the successor
     stats["users"] += _bump(User, User.unit_id.in_(ids), unit_id=target.id)
     # open campaigns: those the sources launched, and their participations
@@ -223,14 +224,21 @@ def _merge(sources: list[Unit], target: Unit, day: date, reorg_id: int | None, s
     stats["initiatives"] += _bump(Initiative, Initiative.holder_unit_id.in_(ids) & open_ini,
                                   holder_unit_id=target.id)
     # the sources end the day before and stay in the tree under their successor
+    db.session.flush()
+    ids = [s.id for s in sources]
+    for i in range(0, len(ids), 5000):  # set-based: a whole level ends in a few statements
+        chunk = ids[i:i + 5000]
+        db.session.execute(update(Unit).where(Unit.id.in_(chunk))
+                           .values(valid_to=last_day, active=False, version=Unit.version + 1)
+                           .execution_options(synchronize_session=False))
+        unit_history.close(db.session.connection(), chunk, last_day)  # their open versions close
     for s in sources:
-        s.valid_to = last_day
-        s.active = False
-        db.session.flush()
-        directory._move(s, target, day)
-        db.session.add(UnitLink(unit_id=s.id, other_id=target.id, kind="merged_into", effective_date=day,
-                                reorganisation_id=reorg_id))
-        stats["ended"].append(s.code)
+        db.session.expire(s, ["valid_to", "active", "version"])
+    directory.move_many(sources, target, day)
+    db.session.execute(UnitLink.__table__.insert(), [
+        {"unit_id": s.id, "other_id": target.id, "kind": "merged_into", "effective_date": day,
+         "reorganisation_id": reorg_id} for s in sources])
+    stats["ended"] += [s.code for s in sources]
     db.session.flush()
 
 
@@ -365,7 +373,14 @@ def preview(actor, operations, effective_date: date) -> dict:
 
 
 def _lock_plans() -> None:
-    """Serialise planners: one row lock on the directory's root (SQLite serialises writers anyway)."""
+    """Serialise planners: one row lock on the directory's root. On SQLite the write lock is taken first
+    (BEGIN IMMEDIATE): a second planner waits for the first (busy_timeout), then reads its plan and is refused
+    with the reason. Without it the second one read an old snapshot and failed with "database is locked"."""
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        if not conn.connection.driver_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
     db.session.execute(select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1).with_for_update())
 
 
@@ -380,7 +395,12 @@ def plan(actor, title: str, operations, effective_date: date) -> Reorganisation:
             f"Đang có kế hoạch sắp xếp “{pending.title}” (hiệu lực {pending.effective_date:%d/%m/%Y}) chưa thực "
             "hiện: hãy thực hiện hoặc hủy kế hoạch đó trước khi lập kế hoạch mới."
         )
-    shown = preview(actor, operations, effective_date)
+    if effective_date <= unit_history.today():
+        # runs now: the run itself is the check (refused with its reason, the caller rolls back), no separate
+        # preview pass; its results are stored as the plan's preview by apply()
+        shown = {"operations": None, "counts_before": counts()}
+    else:
+        shown = preview(actor, operations, effective_date)
     reorg = Reorganisation(title=(title or "").strip() or "Sắp xếp đơn vị", effective_date=effective_date,
                            operations=operations, preview=shown["operations"],
                            counts_before=shown["counts_before"], created_by_id=getattr(actor, "id", None))

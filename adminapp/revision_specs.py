@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
-from adminapp import access, labels
+from adminapp import access, labels, unit_history
 from adminapp.revisions import RestoreError, Spec, jsonable, register
 from models import (
     Campaign,
@@ -413,8 +413,10 @@ MAPS = {
 REFS = {"ref:unit": Unit, "ref:role": Role, "ref:campaign": Campaign, "ref:programme": Programme}
 
 
-def lookups(spec: Spec, snapshots: list[dict]) -> dict:
-    """Names for every id the snapshots mention (one statement per kind of reference)."""
+def lookups(spec: Spec, snapshots: list[dict], days=()) -> dict:
+    """Names for every id the snapshots mention (one statement per kind of reference). With `days` (the
+    revisions' dates), units are also named as on each of those days (adminapp.unit_history, one statement):
+    `as_of(names, day)` gives the lookups of one revision, so a 2021 change reads the 2021 names."""
     from adminapp.extensions import db
     from models import CampaignRole
 
@@ -434,13 +436,32 @@ def lookups(spec: Spec, snapshots: list[dict]) -> dict:
         model = refs[kind]
         name_col = model.title if model is Role else model.name
         out[kind] = dict(db.session.execute(select(model.id, name_col).where(model.id.in_(ids))).all())
-    units, roles = out.get("ref:unit", {}), out.get("ref:campaign_role", {})
-    out["rows:campaign_units"] = lambda rows: "; ".join(
-        f"{units.get(u, f'#{u}')} ({roles.get(r, '')})" for u, r in rows) or "(trống)"
+    units = out.get("ref:unit", {})
+    days = {unit_history.record_day(d) for d in days} - {None}
+    out["unit_names_on"] = unit_history.names_on_days((u, d) for u in units for d in days) if days else {}
+    _bind_units(out, units)
     out["rows:attachments"] = lambda rows: ", ".join(name for _, name in rows) or "(trống)"
     out["rows:links"] = lambda rows: ", ".join(title or url for url, title in rows) or "(trống)"
     out["rows:participants"] = lambda rows: "; ".join(
         f"{n}{f' ({y})' if y else ''}" for _, n, y, *_ in rows) or "(trống)"
+    return out
+
+
+def _bind_units(out: dict, units: dict) -> None:
+    roles = out.get("ref:campaign_role", {})
+    out["ref:unit"] = units
+    out["rows:campaign_units"] = lambda rows: "; ".join(
+        f"{units.get(u, f'#{u}')} ({roles.get(r, '')})" for u, r in rows) or "(trống)"
+
+
+def as_of(names: dict, when) -> dict:
+    """The lookups of `lookups(…, days)` with units named as on the date of `when` (a date or timestamp)."""
+    day = unit_history.record_day(when)
+    dated = names.get("unit_names_on") or {}
+    if day is None or not dated:
+        return names
+    out = dict(names)
+    _bind_units(out, {u: dated.get((u, day), name) for u, name in names.get("ref:unit", {}).items()})
     return out
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
+from itertools import islice
 
 from sqlalchemy import and_, event, inspect, or_, select
 from sqlalchemy.orm import aliased
@@ -153,13 +154,40 @@ def versions_as_of(unit_ids: Iterable[int], day: date) -> dict[int, UnitVersion]
     return {v.unit_id: v for v in rows.scalars()}
 
 
+def names_on_days(pairs: Iterable[tuple[int | None, date | None]], *, short: bool = False
+                  ) -> dict[tuple[int, date], str]:
+    """{(unit id, day): the unit's name on that day} for many records at once, in one indexed statement
+    (the versions of these units overlapping the days' range, matched here). Pairs without a unit, a day or
+    a version on that day are left out: callers keep today's name. Exports call it once per batch of rows."""
+    wanted = {(u, d) for u, d in pairs if u is not None and d is not None}
+    if not wanted:
+        return {}
+    ids = {u for u, _ in wanted}
+    days = [d for _, d in wanted]
+    t = UnitVersion.__table__
+    rows = db.session.execute(
+        select(t.c.unit_id, t.c.valid_from, t.c.valid_to, t.c.name, t.c.short_name)
+        .where(t.c.unit_id.in_(ids), t.c.valid_from <= max(days),
+               or_(t.c.valid_to.is_(None), t.c.valid_to >= min(days)))
+    ).all()
+    periods: dict[int, list] = {}
+    for unit_id, start, end, name, short_name in rows:
+        periods.setdefault(unit_id, []).append((start, end, (short_name or name) if short else name))
+    out = {}
+    for unit_id, day in wanted:
+        for start, end, name in periods.get(unit_id, ()):
+            if start <= day and (end is None or end >= day):
+                out[(unit_id, day)] = name
+                break
+    return out
+
+
 def names_as_of(unit_ids: Iterable[int], day: date | None, *, short: bool = False) -> dict[int, str]:
     """{unit id: its name on `day`}; a unit with no version that day (or no day) reads today's name."""
     ids = {i for i in unit_ids if i is not None}
     if not ids:
         return {}
-    found = versions_as_of(ids, day) if day is not None else {}
-    names = {i: ((v.short_name or v.name) if short else v.name) for i, v in found.items()}
+    names = {u: name for (u, _), name in names_on_days(((i, day) for i in ids), short=short).items()}
     missing = ids - names.keys()
     if missing:
         col = db.func.coalesce(Unit.short_name, Unit.name) if short else Unit.name
@@ -239,6 +267,18 @@ def name_at(unit_id: int | None, when, *, cache: dict | None = None) -> str:
     return cache[key]
 
 
+def rows_with_names(rows: Iterable, pairs, *, batch: int = 1000, short: bool = False):
+    """Stream `rows` as (row, names): `pairs(row)` gives the row's [(unit id, record date or timestamp), …] and
+    `names` their names on those dates (None where the unit had no version then: keep today's name). One
+    statement per batch of rows (names_on_days), so an export of any size keeps constant memory."""
+    it = iter(rows)
+    while chunk := list(islice(it, batch)):
+        keys = [[(u, record_day(w)) for u, w in pairs(r)] for r in chunk]
+        found = names_on_days((k for ks in keys for k in ks), short=short)
+        for r, ks in zip(chunk, keys, strict=True):
+            yield r, [found.get(k) for k in ks]
+
+
 def _request_cache() -> dict:
     from flask import g, has_app_context
 
@@ -260,6 +300,11 @@ def former_names(unit_ids: Iterable[int]) -> dict[int, list[UnitVersion]]:
                                 .order_by(UnitVersion.unit_id, UnitVersion.valid_from)).scalars():
         out.setdefault(v.unit_id, []).append(v)
     return out
+
+
+def former_title(unit: Unit, former: list[UnitVersion]) -> str:
+    """"Name (từ … đến …); …" of the unit's former names that differ from today's (the hover text)."""
+    return "; ".join(f"{v.name} ({period_label(v)})" for v in former if v.name != unit.name)
 
 
 def period_label(v: UnitVersion) -> str:

@@ -45,7 +45,7 @@ def test_cli_seed_twice_and_demo_accounts(ctx):
     r = runner.invoke(args=["seed", "units"])
     assert r.exit_code == 0 and "Đã tạo 0 đơn vị mới." in r.output
     r = runner.invoke(args=["seed", "demo"])  # adds the demo campaigns and programme the fixture leaves out
-    assert r.exit_code == 0 and "Đã tạo 3 bản ghi mẫu mới." in r.output
+    assert r.exit_code == 0 and "Đã tạo 5 bản ghi mẫu mới." in r.output, r.output  # + the 2021 history
     r = runner.invoke(args=["seed", "demo"])
     assert r.exit_code == 0 and "Đã tạo 0 bản ghi mẫu mới." in r.output
     r = runner.invoke(args=["demo", "accounts"])
@@ -81,7 +81,7 @@ def test_demo_workflows_show_a_launched_campaign_and_an_open_programme(ctx, logi
     from adminapp import demo_workflows
     from models import Campaign, Initiative, Programme, Registration
 
-    assert demo_workflows.seed_workflows() == 3
+    assert demo_workflows.seed_workflows() == 5  # 2 campaigns, the programme; the 2021 campaign and programme
     db.session.commit()
     assert demo_workflows.seed_workflows() == 0
     db.session.commit()
@@ -89,8 +89,9 @@ def test_demo_workflows_show_a_launched_campaign_and_an_open_programme(ctx, logi
     statuses = sorted(r.status for r in db.session.execute(
         db.select(Registration).where(Registration.campaign_id == launched.id)).scalars())
     assert statuses == ["not_sent", "pending"]
-    programme = db.session.execute(db.select(Programme)).scalar_one()
-    assert db.session.execute(db.select(db.func.count()).select_from(Initiative)).scalar_one() == 3
+    programme = db.session.execute(db.select(Programme).where(Programme.status == "published")).scalar_one()
+    assert db.session.execute(db.select(db.func.count()).select_from(Initiative)
+                              .where(Initiative.programme_id == programme.id)).scalar_one() == 3
     r = ctx.test_client().get(f"/sang-kien/{programme.slug}/")
     assert r.status_code == 200 and "Họ và tên" in r.get_data(as_text=True)
     assert "Thi đua thực hiện thắng lợi" in login_as("hoankiem.officer").get("/admin/received_campaigns/").get_data(

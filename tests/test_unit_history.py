@@ -85,4 +85,6 @@ def test_directory_as_of_is_one_indexed_statement(ctx):
     with db.engine.connect() as conn:
         conn.execute(db.text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(conn.execute(db.text("EXPLAIN " + sql)).scalars())
-    assert "unit_version" in plan and ("ix_unit_version_period" in plan or "uq_unit_version" in plan), plan
+    # one level's directory: the (level, valid_from) range of migration 0022
+    assert "Index Scan using ix_unit_version_level_from on unit_version" in plan, plan
+    assert "Seq Scan" not in plan, plan

@@ -36,6 +36,7 @@ from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
 from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
+from markupsafe import Markup
 from sqlalchemy import BigInteger
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -152,8 +153,22 @@ def _list_formatter(view, values, name=None):  # noqa: ARG001
     return ", ".join(str(v) for v in values)
 
 
+def _unit_formatter(view, value, name=None):  # noqa: ARG001
+    """A unit on a current page: today's name, its former names on hover (issue 11). A list page reads the
+    former names of all its units at once (ScopedModelView.get_list); a details page asks for its few."""
+    if value.id in g.get("list_unit_ids", ()):
+        former = g.list_unit_former.get(value.id, [])
+    else:
+        former = unit_history.former_names([value.id]).get(value.id, [])
+    title = unit_history.former_title(value, former)
+    if not title:
+        return value.name
+    return Markup('<span class="unit-former" title="Tên cũ: {}">{}</span>').format(title, value.name)
+
+
 TYPE_FORMATTERS = {
     type(None): lambda view, value, name=None: "",
+    Unit: _unit_formatter,
     bool: _bool_formatter,
     datetime: _datetime_formatter,  # before date: Flask-Admin takes the first isinstance match
     date: _date_formatter,
@@ -462,7 +477,22 @@ class ScopedModelView(ModelView):
         query = self._apply_pagination(query, page, page_size)
         if execute:
             query = query.all()
+            self._prefetch_former_names(query)
         return count, query
+
+    def _prefetch_former_names(self, rows) -> None:
+        """The former names of the units the page's unit columns show, in one statement (their hover)."""
+        mapper = sa_inspect(self.model)
+        keys = []
+        for name, _ in self._list_columns:
+            rel = mapper.relationships.get(name)
+            if rel is not None and not rel.uselist and rel.mapper.class_ is Unit:
+                keys.append(mapper.get_property_by_column(next(iter(rel.local_columns))).key)
+        if self.model is Unit or not keys or not has_request_context():
+            return
+        ids = {getattr(row, key) for row in rows for key in keys} - {None}
+        g.list_unit_former = unit_history.former_names(ids)
+        g.list_unit_ids = ids
 
     def _capped_count(self, count_query):
         """The count, reading at most count_cap + 1 rows: past the cap, a CappedCount ("hơn 10.000")."""
@@ -674,13 +704,48 @@ class ScopedModelView(ModelView):
             if rel is not None and not rel.uselist:
                 query = query.options(joinedload(getattr(self.model, key)))
 
+        plan = self._unit_date_plan([name for name, _ in columns])
+
+        def pairs(obj):
+            return [(getattr(obj, fk), next((v for v in (getattr(obj, d) for d in dates) if v is not None), None))
+                    for _, fk, dates in plan]
+
         def rows(progress=None):
-            for i, obj in enumerate(query.yield_per(500), start=1):
-                yield [self.get_export_value(obj, name) for name, _ in columns]
+            stream = query.yield_per(500)
+            stream = unit_history.rows_with_names(stream, pairs) if plan else ((obj, ()) for obj in stream)
+            for i, (obj, dated) in enumerate(stream, start=1):
+                values = [self.get_export_value(obj, name) for name, _ in columns]
+                yield self._dated_units(values, plan, dated)
                 if progress is not None and i % 1000 == 0:
                     progress(i)
 
         return count, headers, rows
+
+    # Export columns naming a unit (a many-to-one to Unit) that print the unit's name as it was on the
+    # record's date (issue 11: a 2021 record keeps its 2021 names after the 2025 reorganisation), with the
+    # record's date column(s), the first one set wins: {"owner_unit": ("start_date",)}. Names are read in
+    # batches (adminapp.unit_history.rows_with_names: one statement per 1,000 rows); list pages keep
+    # today's name with the former ones on hover.
+    export_unit_dates: dict[str, tuple[str, ...]] = {}
+
+    def _unit_date_plan(self, names: list[str]) -> list[tuple[int, str, tuple[str, ...]]]:
+        """[(position in the export, the unit's foreign key attribute, the record's date attributes)]."""
+        mapper = sa_inspect(self.model)
+        plan = []
+        for pos, name in enumerate(names):
+            dates = self.export_unit_dates.get(name)
+            rel = mapper.relationships.get(name)
+            if dates and rel is not None and not rel.uselist and rel.mapper.class_ is Unit:
+                fk = mapper.get_property_by_column(next(iter(rel.local_columns))).key
+                plan.append((pos, fk, tuple(dates)))
+        return plan
+
+    @staticmethod
+    def _dated_units(values: list, plan, dated) -> list:
+        for (pos, _, _), name in zip(plan, dated, strict=False):
+            if name is not None and values[pos] is not None and values[pos] != access.SECRET_MASK:
+                values[pos] = name
+        return values
 
     # Views whose export formatters read only plain columns of the row (m.status, not m.unit.name) set
     # this: their export is one Core select of columns, no ORM objects (the full national list in ~1.2×
@@ -705,19 +770,35 @@ class ScopedModelView(ModelView):
             target = aliased(rel.mapper.class_)
             query = query.outerjoin(getattr(self.model, name).of_type(target))
             exprs.append(getattr(target, str_column).label(name))
-        return query.enable_eagerloads(False).with_entities(*exprs)
+        # first: the unit ids and record dates of the columns named as of the record's date (_column_rows
+        # reads and strips them; a subclass may still add its own columns at the end)
+        dated = []
+        for _, fk, dates in self._unit_date_plan([name for name, _ in columns]):
+            dated += [getattr(self.model, key).label(f"asof_{len(dated) + k}") for k, key in enumerate((fk, *dates))]
+        return query.enable_eagerloads(False).with_entities(*dated, *exprs)
 
     def _column_rows(self, select, names: list[str]):
         formatters = [self.column_formatters_export.get(name) for name in names]
         plain = all(f is None for f in formatters)
+        plan = self._unit_date_plan(names)
+        lead = sum(1 + len(dates) for _, _, dates in plan)  # the leading unit ids and dates (_export_select)
+
+        def pairs(row):
+            out, j = [], 0
+            for _, _, dates in plan:
+                out.append((row[j], next((v for v in row[j + 1:j + 1 + len(dates)] if v is not None), None)))
+                j += 1 + len(dates)
+            return out
 
         def rows(progress=None):
-            for i, row in enumerate(select.yield_per(2000), start=1):
-                if plain:
-                    yield row
-                else:
-                    yield [f(self, None, row, name) if f else value
-                           for f, name, value in zip(formatters, names, row, strict=True)]
+            stream = select.yield_per(2000)
+            stream = unit_history.rows_with_names(stream, pairs) if plan else ((row, ()) for row in stream)
+            for i, (row, dated) in enumerate(stream, start=1):
+                values = row[lead:] if lead else row
+                if not plain:
+                    values = [f(self, None, row, name) if f else value
+                              for f, name, value in zip(formatters, names, values, strict=True)]
+                yield self._dated_units(list(values), plan, dated) if plan else values
                 if progress is not None and i % 1000 == 0:
                     progress(i)
 

@@ -144,6 +144,7 @@ class CampaignListBase(ScopedModelView):
     column_export_list = ["name", "owner_unit", "launch_level", "kind", "start_date", "end_date",
                           "registration_deadline", "dossier_deadline", "status"]
     column_formatters_export = dict(LABEL_FORMATTERS)
+    export_unit_dates = {"owner_unit": ("start_date", "created_at")}  # named as on the campaign's start (issue 11)
     can_view_details = False
     list_template = "campaigns/list.html"
 
@@ -334,6 +335,7 @@ class RegistrationView(ScopedModelView):
     column_formatters_export = {"campaign": lambda v, c, m, n: m.campaign.name,
                                 "status": lambda v, c, m, n: status_label(m.status, m.reopened),
                                 "late": lambda v, c, m, n: "Nộp muộn" if m.late else ""}
+    export_unit_dates = {"unit": ("sent_at", "created_at")}  # named as on the day the list was sent (issue 11)
     column_default_sort = ("id", True)
     column_sortable_list = ["status", "sent_at", "reviewed_at"]  # each an index walk (models.Registration)
     column_select_related_list = [Registration.campaign, Registration.unit]

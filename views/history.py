@@ -64,15 +64,16 @@ class HistoryView(BaseView):
     def _rows(self, spec, revs):
         names = revision_specs.lookups(spec, [r.snapshot for r in revs] + [
             {k: v for k, (_, v) in (r.changes or {}).items()} for r in revs] + [
-            {k: b for k, (b, _) in (r.changes or {}).items()} for r in revs])
+            {k: b for k, (b, _) in (r.changes or {}).items()} for r in revs], days=[r.created_at for r in revs])
         rows = []
         for rev in revs:
+            names_then = revision_specs.as_of(names, rev.created_at)  # units as named on the revision's day
             changes = []
             for key in self._keys(spec, (rev.changes or {}).keys()):
                 before, after = rev.changes[key]
                 kind = spec.fields[key][1]
-                changes.append((spec.fields[key][0], revisions.display(kind, before, names),
-                                revisions.display(kind, after, names)))
+                changes.append((spec.fields[key][0], revisions.display(kind, before, names_then),
+                                revisions.display(kind, after, names_then)))
             rows.append((rev, changes))
         return rows
 
@@ -104,14 +105,15 @@ class HistoryView(BaseView):
             return redirect(url_for(".index", object_type=object_type, object_id=object_id))
         older, newer = sorted(revs.values(), key=lambda r: r.id)
         a_state, b_state = revisions.state_at(older), revisions.state_at(newer)
-        names = revision_specs.lookups(spec, [a_state, b_state])
+        names = revision_specs.lookups(spec, [a_state, b_state], days=[older.created_at, newer.created_at])
+        names_a, names_b = revision_specs.as_of(names, older.created_at), revision_specs.as_of(names, newer.created_at)
         keys = self._keys(spec, set(a_state) | set(b_state))
         lines = []
         for key in keys:
             kind = spec.fields[key][1]
             a, b = a_state.get(key), b_state.get(key)
-            lines.append((spec.fields[key][0], revisions.display(kind, a, names), revisions.display(kind, b, names),
-                          a != b))
+            shown_a, shown_b = revisions.display(kind, a, names_a), revisions.display(kind, b, names_b)
+            lines.append((spec.fields[key][0], shown_a, shown_b, a != b))
         return self.render("history/diff.html", spec=spec, obj=obj, object_type=object_type, object_id=object_id,
                            older=older, newer=newer, lines=lines, actions=ACTIONS, fmt=formatting,
                            unit_name_at=unit_history.name_at)

@@ -142,6 +142,8 @@ class InitiativeView(ScopedModelView):
     export_title = "DANH SÁCH SÁNG KIẾN"
     column_export_kinds = {"benefit_value": "number"}  # money, with thousands separators
     export_from_columns = True
+    # printed as named on the day the initiative was submitted (issue 11)
+    export_unit_dates = {"level1_unit": ("created_at",), "unit": ("created_at",), "holder_unit": ("created_at",)}
 
     # ----------------------------------------------------------------- technology secrets (one rule: access)
 

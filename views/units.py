@@ -23,8 +23,7 @@ def _breadcrumb(unit: Unit) -> str:
 
 
 def _former_title(model) -> str:
-    former = g.get("unit_former", {}).get(model.id) or []
-    return "; ".join(f"{v.name} ({unit_history.period_label(v)})" for v in former if v.name != model.name)
+    return unit_history.former_title(model, g.get("unit_former", {}).get(model.id) or [])
 
 
 def _closed_note(model) -> Markup:

@@ -191,3 +191,99 @@ def test_pickers_and_the_public_form_offer_only_units_valid_today(ctx, user, log
         with pytest.raises(initiatives.InvalidSubmission) as exc:
             initiatives.submit_initiative(p, data)
     assert "unit_id" in exc.value.errors
+
+
+def _state():
+    """Everything a reorganisation may touch: the tree, versions, links, plans, accounts and every counted table."""
+    from models import Reorganisation, UnitVersion, User
+
+    def rows(stmt):
+        return sorted(tuple(r) for r in db.session.execute(stmt).all())
+
+    return {
+        "counts": reorganisation.counts(),
+        "units": rows(db.select(Unit.code, Unit.name, Unit.parent_id, Unit.path, Unit.level, Unit.active,
+                                Unit.valid_from, Unit.valid_to)),
+        "versions": rows(db.select(UnitVersion.unit_id, UnitVersion.valid_from, UnitVersion.valid_to,
+                                   UnitVersion.name, UnitVersion.parent_id)),
+        "links": rows(db.select(UnitLink.unit_id, UnitLink.other_id, UnitLink.kind)),
+        "plans": rows(db.select(Reorganisation.id, Reorganisation.status)),
+        "users": rows(db.select(User.username, User.unit_id)),
+        "campaigns": rows(db.select(Campaign.id, Campaign.owner_unit_id)),
+        "initiatives": rows(db.select(Initiative.id, Initiative.holder_unit_id, Initiative.unit_id)),
+    }
+
+
+def test_every_refusal_is_vietnamese_and_changes_nothing(ctx, user, unit):
+    """Cycles, overlapping validity, an ended merge target, a past date behind records, a second plan while one
+    is pending: each refused with its reason, the database exactly as before (issue 11's bad-input list)."""
+    admin = user("admin")
+    reorganisation.plan(admin, "A", [{"op": "merge", "sources": ["02"], "target": "08"},
+                                     {"op": "rename", "unit": "08", "name": "LĐLĐ Tuyên Quang (mới)"}], E)
+    _campaign(user("nghean.officer"), unit)  # made today for Nghệ An
+    planned = reorganisation.plan(admin, "D", [{"op": "merge", "sources": ["04"], "target": "06"}],
+                                  date(2099, 1, 1))
+    db.session.commit()
+    cases = [
+        ("vòng lặp", [{"op": "merge", "sources": ["01"], "target": "01-002"}], E),
+        ("cấp dưới", [{"op": "move", "unit": "01", "parent": "01-002-01"}], E),
+        ("trùng thời kỳ hiệu lực", [{"op": "rename", "unit": "08", "name": "X"}], date(2025, 1, 1)),
+        ("đã hết hiệu lực", [{"op": "merge", "sources": ["04"], "target": "02"}], date(2025, 8, 1)),
+        ("đã qua và có", [{"op": "merge", "sources": ["40"], "target": "42"}], E),
+        ("chưa thực hiện", [{"op": "rename", "unit": "06", "name": "Y"}], date(2099, 1, 1)),
+    ]
+    reorganisation.cancel(admin, planned)  # the pending plan is checked last, on its own
+    db.session.commit()
+    for message, ops, day in cases:
+        if message == "chưa thực hiện":
+            planned = reorganisation.plan(admin, "D2", [{"op": "merge", "sources": ["04"], "target": "06"}],
+                                          date(2099, 1, 1))
+            db.session.commit()
+        before = _state()
+        with pytest.raises(reorganisation.ReorganisationError, match=message) as exc:
+            reorganisation.plan(admin, "X", ops, day)
+        db.session.rollback()
+        assert any(ch in str(exc.value) for ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệịỉĩọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+        assert _state() == before, message
+
+
+def test_two_plans_at_once_one_is_refused(app, user):
+    """Two administrators plan at the same moment: one plan is stored, the other is refused with the reason
+    (the planners are serialised), on SQLite and PostgreSQL."""
+    import threading
+
+    admin_id = user("admin").id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def plan(ops):
+        with app.app_context():
+            from models import User
+
+            actor = db.session.get(User, admin_id)
+            barrier.wait(30)
+            try:
+                reorganisation.plan(actor, "Đồng thời", ops, date(2099, 1, 1))
+                db.session.commit()
+                outcomes.append("planned")
+            except reorganisation.ReorganisationError as e:
+                db.session.rollback()
+                outcomes.append("refused" if "chưa thực hiện" in str(e) else str(e))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                outcomes.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=plan, args=([{"op": "merge", "sources": [s], "target": "06"}],))
+               for s in ("04", "02")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["planned", "refused"], outcomes
+    from models import Reorganisation
+
+    assert db.session.execute(db.select(db.func.count()).select_from(Reorganisation)
+                              .where(Reorganisation.status == "planned")).scalar_one() == 1

@@ -63,3 +63,48 @@ def test_audit_log_and_history_show_the_name_of_the_day(ctx, login_as, unit, use
     assert "từ 01/07/2025 đến nay: Liên đoàn Lao động thành phố Vinh mới" in html
     r = admin.get(f"/admin/history/unit/{unit('40-412').id}/")
     assert r.status_code == 200 and "Tổng Liên đoàn Lao động Việt Nam" in r.get_data(as_text=True)
+
+
+def test_initiative_list_export_prints_the_names_of_the_submission_day(ctx, login_as, unit, user, submit):
+    import csv
+
+    ini = submit(title="Sáng kiến Hoàn Kiếm 2021")  # submitted in 2021
+    directory.rename_unit(actor=user("admin"), unit=unit("01"), name="Liên đoàn Lao động Thủ đô Hà Nội",
+                          effective=date(2025, 7, 1))
+    directory.rename_unit(actor=user("admin"), unit=unit("01-002-01"), name="Công đoàn cơ sở EVN Hà Nội",
+                          effective=date(2025, 7, 1))
+    db.session.commit()
+    c = login_as("hanoi.officer")
+    r = c.get("/admin/initiatives/export/csv/")
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    head = rows[0]
+    row = next(x for x in rows[1:] if x[head.index("Mã tra cứu")] == ini.tracking_code)
+    assert row[head.index("Đơn vị (cấp tỉnh/ngành)")] == "Liên đoàn Lao động thành phố Hà Nội"
+    assert row[head.index("Đơn vị công tác")] == "Công đoàn cơ sở Công ty Điện lực Hoàn Kiếm"
+    # the list page: today's name, the 2021 one on hover
+    html = c.get("/admin/initiatives/").get_data(as_text=True)
+    assert ('title="Tên cũ: Công đoàn cơ sở Công ty Điện lực Hoàn Kiếm (đến 30/06/2025)">'
+            "Công đoàn cơ sở EVN Hà Nội</span>") in html
+
+
+def test_as_of_names_are_read_in_one_statement_per_batch(ctx, unit, user):
+    from sqlalchemy import event
+
+    from adminapp import unit_history
+
+    directory.rename_unit(actor=user("admin"), unit=unit("01"), name="LĐLĐ Thủ đô", effective=date(2025, 7, 1))
+    db.session.commit()
+    hanoi, vinh = unit("01").id, unit("40-412").id
+    rows = [(hanoi, date(2021, 1, 1)), (hanoi, date(2026, 1, 1)), (vinh, date(2021, 1, 1)),
+            (hanoi, None), (hanoi, date(2025, 6, 30)), (None, date(2021, 1, 1)), (hanoi, date(1800, 1, 1))]
+    statements = []
+    listener = lambda *a, **k: statements.append(1)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        out = [names for _, names in unit_history.rows_with_names(rows, lambda r: [r], batch=3)]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) == 3  # 7 rows in batches of 3
+    assert out == [["Liên đoàn Lao động thành phố Hà Nội"], ["LĐLĐ Thủ đô"], ["Liên đoàn Lao động thành phố Vinh"],
+                   [None], ["Liên đoàn Lao động thành phố Hà Nội"], [None], [None]]
