@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -120,6 +121,32 @@ def make_app(backend: str, tmp_path_factory, extra: dict | None = None):
     return app, schema
 
 
+@contextmanager
+def seeded_app(backend: str, tmp_path_factory, extra: dict | None = None, prepare=None):
+    """A separate app with its own database, migrated and seeded like `ctx` (for a configuration of its own);
+    `prepare(app)` runs before its first request (e.g. to add views)."""
+    from flask_migrate import upgrade
+
+    from adminapp import demo, reference
+    from adminapp.extensions import db
+
+    app, schema = make_app(backend, tmp_path_factory, extra)
+    if prepare is not None:
+        prepare(app)
+    with app.app_context():
+        upgrade()
+        reference.seed_units()
+        demo.seed_demo()
+        db.session.commit()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop_schema(schema)
+
+
 def drop_schema(schema: str | None) -> None:
     if schema:
         engine = sa.create_engine(_pg_url(PG_URL))
@@ -145,17 +172,22 @@ def app(request, tmp_path_factory):
     drop_schema(schema)
 
 
-def reset_database() -> None:
+def reset_database(rows: list[tuple[sa.Table, list[dict]]] | None = None) -> None:
+    """Empty every table, then insert `rows` (from table_rows) again when given: the same rows with the same
+    ids, in one transaction (SQLite does not enforce foreign keys here)."""
     from adminapp.extensions import db
 
     db.session.rollback()
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # audit events and revisions are append-only (triggers, migration 0011): a test database is
-            # emptied as the superuser with triggers off for this transaction
+            # emptied as the superuser with triggers (and so foreign keys) off for this transaction
             conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
+        for table, table_data in rows or ():
+            if table_data:
+                conn.execute(table.insert(), table_data)
     db.session.remove()
 
 
@@ -170,21 +202,8 @@ def table_rows() -> list[tuple[sa.Table, list[dict]]]:
 
 
 def put_back(rows: list[tuple[sa.Table, list[dict]]]) -> None:
-    """Empty every table and insert `rows` (from table_rows) again: the same rows with the same ids, in one
-    transaction (SQLite does not enforce foreign keys here; on PostgreSQL the append-only triggers and the
-    foreign keys are off for this transaction, as in reset_database)."""
-    from adminapp.extensions import db
-
-    db.session.remove()
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-        for table, table_data in rows:
-            if table_data:
-                conn.execute(table.insert(), table_data)
-    db.session.remove()
+    """Every table back to `rows` (from table_rows)."""
+    reset_database(rows)
 
 
 def seed_or_restore(app) -> None:

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Auth, drop_schema, make_app
+from tests.conftest import Auth, seeded_app
 
 
 @pytest.fixture()
-def bench_app(request, tmp_path_factory, app):
-    from flask_migrate import upgrade
-
-    from adminapp import demo, reference
-    from adminapp.extensions import db
+def bench_app(tmp_path_factory, app):
     from bench.run import add_bare_admin
 
-    bare_app, schema = make_app(app.config["BACKEND"], tmp_path_factory)
-    add_bare_admin(bare_app)
-    with bare_app.app_context():
-        upgrade()
-        reference.seed_units()
-        demo.seed_demo()
-        db.session.commit()
-    yield bare_app
-    with bare_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop_schema(schema)
+    with seeded_app(app.config["BACKEND"], tmp_path_factory, prepare=add_bare_admin) as bare_app:
+        yield bare_app
 
 
 def test_bare_flask_admin_pages_render(bench_app):

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.conftest import Auth, csrf_from, make_app
+from tests.conftest import Auth, csrf_from, seeded_app
 from tests.security import discover
 
 INLINE_HANDLER = re.compile(r"<[a-zA-Z][^>]*?\s(on[a-z]+)\s*=", re.S)
@@ -126,22 +126,9 @@ def test_session_cookie_httponly_samesite_and_not_secure_over_plain_http(client)
 
 @pytest.fixture(scope="module")
 def https_app(tmp_path_factory):
-    from flask_migrate import upgrade
-
-    from adminapp.extensions import db
-
-    app, schema = make_app("sqlite", tmp_path_factory,
-                           {"SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True})
-    with app.app_context():
-        upgrade()
-        from adminapp import demo, reference
-        reference.seed_units()
-        demo.seed_demo()
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with seeded_app("sqlite", tmp_path_factory,
+                    {"SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True}) as app:
+        yield app
 
 
 def test_cookies_secure_behind_https(https_app):
