@@ -70,6 +70,8 @@ def _write_typed(ws, wb, result, names, kinds, headers) -> int:
     epoch, vn = date(1899, 12, 30).toordinal(), cells.VN_OFFSET_DAYS
     fmt = {cells.TEXT: f.text, cells.AUTO: f.text, cells.BOOL: f.text, cells.INT: f.int,
            cells.NUMBER: f.number, cells.DATE: f.date, cells.DATETIME: f.datetime}
+    # the kinds came through JSON: take the module's own strings, the loop below compares them by identity
+    kinds = [next(known for known in fmt if known == k) for k in kinds]
     plan = [(c, k, fmt[k], label_maps.get(c)) for c, k in enumerate(kinds)]
     ws_s, ws_n, ws_b = ws.write_string, ws.write_number, ws.write_blank
     widths = [0] * len(kinds)
