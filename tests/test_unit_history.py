@@ -1,4 +1,5 @@
 """The directory through time: versions of names and parents, "as of" reads in one indexed statement."""
+import re
 from datetime import date
 
 import pytest
@@ -86,5 +87,6 @@ def test_directory_as_of_is_one_indexed_statement(ctx):
         conn.execute(db.text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(conn.execute(db.text("EXPLAIN " + sql)).scalars())
     # one level's directory: the (level, valid_from) range of migration 0022
-    assert "Index Scan using ix_unit_version_level_from on unit_version" in plan, plan
+    # (a plain or a bitmap index scan, as the planner's estimates on this small table choose)
+    assert re.search(r"Index Scan (using|on) ix_unit_version_level_from", plan), plan
     assert "Seq Scan" not in plan, plan
