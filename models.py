@@ -132,6 +132,19 @@ class UnitLink(db.Model):
     __table_args__ = (db.UniqueConstraint("unit_id", "other_id", "kind", name="uq_unit_link"),)
 
 
+class AreaAlias(db.Model):
+    """Initiatives whose `area_unit_id` is `area_unit` count under the level-1 unit `unit` (adminapp/areas.py).
+
+    When level-1 units merge into another level-1 unit, their initiatives keep the area they were filed
+    under and the successor's scope reads the predecessors' areas too, each arm on its own
+    (area_unit_id, sort column, id) index: a national reform rewrites no initiative row."""
+
+    __tablename__ = "area_alias"
+
+    area_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
+    unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
 class Reorganisation(db.Model):
     """A planned or applied reorganisation of the directory (adminapp/reorganisation.py): its operations,
     effective date (Asia/Ho_Chi_Minh), preview and per-table counts before/after."""

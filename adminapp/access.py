@@ -360,12 +360,41 @@ def _programme_predicate(user: User, programme: Programme) -> bool:
 
 
 register_scope(Programme, _programme_condition, _programme_predicate)
+def _initiative_areas(user: User) -> list[int]:
+    """A level-1 unit's areas (its own, then those of the provinces merged into it: adminapp/areas.py), read
+    once per request."""
+    from flask import g, has_request_context
+
+    from adminapp import areas
+    from adminapp.extensions import db
+
+    if not has_request_context():
+        return areas.scope_areas(db.session.connection(), user.unit_id)
+    cache = g.setdefault("initiative_areas", {})
+    if user.unit_id not in cache:
+        cache[user.unit_id] = areas.scope_areas(db.session.connection(), user.unit_id)
+    return cache[user.unit_id]
+
+
 def _initiative_condition(user: User) -> ColumnElement[bool]:
     """The user's subtree. For a level-1 unit (a province) that is exactly `area_unit_id = the unit`
-    (adminapp/areas.py), an equality the (area_unit_id, sort column, id) indexes serve in any sort order."""
+    (adminapp/areas.py), an equality the (area_unit_id, sort column, id) indexes serve in any sort order;
+    for a province that absorbed others, one such equality per area (scope_arms)."""
     if user.unit.level == 1:
-        return Initiative.area_unit_id == user.unit_id
+        ids = _initiative_areas(user)
+        return Initiative.area_unit_id == ids[0] if len(ids) == 1 else Initiative.area_unit_id.in_(ids)
     return Initiative.unit_id.in_(subtree_unit_ids(user))
+
+
+def scope_arms(user: User | None, model: type) -> list[ColumnElement[bool]] | None:
+    """The user's scope of `model` as a union of index equalities, when it is one: a province that absorbed
+    others sees its own area and each predecessor's. A sorted page merges one ordered index walk per arm
+    (views/base.py) instead of sorting the union. None: one condition (scope_condition) serves."""
+    if model is not Initiative or user is None or not getattr(user, "is_authenticated", False) \
+            or not user.is_active or is_global(user) or user.unit is None or user.unit.level != 1:
+        return None
+    ids = _initiative_areas(user)
+    return [Initiative.area_unit_id == a for a in ids] if len(ids) > 1 else None
 
 
 register_scope(

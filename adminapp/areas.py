@@ -8,12 +8,18 @@ return a sorted page directly (adminapp.access, migration 0016).
 
 The column is derived data: set when an initiative is inserted (or its unit changes), and rewritten
 for a whole subtree when directory.move_unit moves units under another level-1 unit.
+
+A merge of level-1 units into another level-1 unit (the 2025 reform: 63 provinces into 34) rewrites no
+initiative: the predecessors' areas become aliases of the successor (`AreaAlias`), and the successor's
+scope is "area_unit_id IN (its own, its predecessors')", one ordered index walk per area merged into one
+sorted page (views/base.py). The invariant: every initiative's area is among `scope_areas` of the
+level-1 unit above its unit.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, insert, or_, select, update
 
-from models import Initiative, Unit
+from models import AreaAlias, Initiative, Unit
 
 
 def _codes(path: str) -> list[str]:
@@ -32,6 +38,33 @@ def area_for_path(connection, path: str) -> int | None:
     if len(codes) < 2:
         return None
     return connection.execute(select(Unit.id).where(Unit.code == codes[1])).scalar()
+
+
+def scope_areas(connection, unit_id: int) -> list[int]:
+    """The areas whose initiatives count under the level-1 unit `unit_id`: its own first, then those of
+    the level-1 units merged into it (transitively: a merge hands the sources' aliases on)."""
+    aliases = connection.execute(select(AreaAlias.area_unit_id).where(AreaAlias.unit_id == unit_id)
+                                 .order_by(AreaAlias.area_unit_id)).scalars().all()
+    return [unit_id, *aliases]
+
+
+def merge(connection, source_ids: list[int], target_id: int) -> None:
+    """Level-1 units `source_ids` merge into the level-1 unit `target_id`: their initiatives (and those already
+    counted under them) count under the target from now on, without rewriting a row."""
+    sources = [s for s in source_ids if s != target_id]
+    if not sources:
+        return
+    connection.execute(update(AreaAlias).where(AreaAlias.unit_id.in_(sources)).values(unit_id=target_id))
+    connection.execute(delete(AreaAlias).where(AreaAlias.area_unit_id.in_([*sources, target_id])))
+    connection.execute(insert(AreaAlias), [{"area_unit_id": s, "unit_id": target_id} for s in sources])
+
+
+def outside(connection, area: int | None):
+    """Initiatives whose area is not counted under `area` (the level-1 unit they now lie under): the rows a
+    move must rewrite."""
+    if area is None:
+        return Initiative.area_unit_id.is_not(None)
+    return or_(Initiative.area_unit_id.is_(None), Initiative.area_unit_id.not_in(scope_areas(connection, area)))
 
 
 def area_of_unit(connection, unit_id: int | None) -> int | None:
@@ -72,6 +105,5 @@ def refresh_subtree(session, path: str) -> None:
         units = select(Unit.id).where(subtree_condition(Unit.path, prefix))
         if area is None:  # the root itself: only its own initiatives
             units = select(Unit.id).where(Unit.path == prefix)
-        session.execute(update(Initiative).where(Initiative.unit_id.in_(units),
-                                                 Initiative.area_unit_id.is_distinct_from(area))
+        session.execute(update(Initiative).where(Initiative.unit_id.in_(units), outside(conn, area))
                         .values(area_unit_id=area).execution_options(synchronize_session=False))

@@ -235,12 +235,15 @@ def move_many(units: list[Unit], new_parent: Unit, day: date) -> list[Unit]:
             areas.refresh_subtree(db.session, path)
     elif any(areas.level1_code(u.path) != areas.level1_code(new_parent.path) for u in moving):
         # the initiatives of the moved units only (by their ids, on the initiatives' unit index), not the whole
-        # new parent's subtree; ending a level inside a province changes none
+        # new parent's subtree; ending a level inside a province changes none, and neither does a merge of
+        # provinces (their areas count under the successor: areas.merge, before the move)
         area = areas.area_for_path(conn, new_parent.path)
-        for i in range(0, len(moved_ids), 5000):
-            db.session.execute(update(Initiative).where(Initiative.unit_id.in_(moved_ids[i:i + 5000]),
-                                                        Initiative.area_unit_id.is_distinct_from(area))
-                               .values(area_unit_id=area).execution_options(synchronize_session=False))
+        counted = set(areas.scope_areas(conn, area)) if area is not None else set()
+        if not {areas.area_for_path(conn, u.path) for u in moving} <= counted:  # u.path: the path before
+            for i in range(0, len(moved_ids), 5000):
+                db.session.execute(update(Initiative).where(Initiative.unit_id.in_(moved_ids[i:i + 5000]),
+                                                            areas.outside(conn, area))
+                                   .values(area_unit_id=area).execution_options(synchronize_session=False))
     moved = set(moved_ids)
     for key, obj in list(db.session.identity_map.items()):
         if isinstance(obj, Unit):

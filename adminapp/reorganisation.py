@@ -27,7 +27,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, update
 
-from adminapp import access, audit, clock, directory, unit_history
+from adminapp import access, areas, audit, clock, directory, unit_history
 from adminapp.extensions import db
 from adminapp.workflow.initiatives import OPEN_STATES
 from models import (
@@ -151,6 +151,8 @@ def _merge(sources: list[Unit], target: Unit, day: date, reorg_id: int | None, s
     _require_valid(target, day, "Đơn vị nhận sáp nhập")
     _check_records_behind(sources, day)
     ids = [s.id for s in sources]
+    if target.level == 1:  # merged provinces: their initiatives count under the successor, none rewritten
+        areas.merge(db.session.connection(), [s.id for s in sources if s.level == 1], target.id)
     # children of the sources move under the target (their own subtrees with them)
     children = db.session.execute(select(Unit).where(Unit.parent_id.in_(ids), unit_history.valid_on(day))
                                   .order_by(Unit.path)).scalars().all()

@@ -184,11 +184,14 @@ def bench_app(db_url: str | None):
     cfg = {"APP_ENV": "testing", "INSTANCE_PATH": tmp}
     schema = None
     if db_url:
-        schema = "bench_" + uuid.uuid4().hex[:8]
+        # BENCH_SCHEMA names a schema kept between runs (generate once, copy the database with
+        # CREATE DATABASE … TEMPLATE for each trial); by default a fresh schema, dropped at the end
+        keep = os.environ.get("BENCH_SCHEMA")
+        schema = keep or "bench_" + uuid.uuid4().hex[:8]
         url = db_url.replace("postgresql://", "postgresql+psycopg://")
         eng = sa.create_engine(url)
         with eng.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         eng.dispose()
         cfg.update(SQLALCHEMY_DATABASE_URI=url,
                    SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}})
@@ -205,7 +208,7 @@ def bench_app(db_url: str | None):
     try:
         yield app
     finally:
-        if schema:
+        if schema and not keep:
             eng = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
             with eng.begin() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

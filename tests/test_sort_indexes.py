@@ -60,7 +60,7 @@ def _bad(lines: list[str], table: str) -> list[str]:
     for line in lines:
         if re.search(rf"\bSCAN {table}\b(?! USING (COVERING )?INDEX)", line) or "USE TEMP B-TREE" in line:
             bad.append(line)
-        if re.search(r"Seq Scan on|\bSort\b", line):
+        if re.search(r"Seq Scan on|\bSort\b(?! Key)", line):  # a Merge Append's "Sort Key" merges sorted walks
             bad.append(line)
     return bad
 
@@ -82,7 +82,7 @@ def _page_plans(app, view, username: str):
             recorded.clear()
             sa.event.listen(db.engine, "before_cursor_execute", record)
             try:
-                ids.all()
+                ids.all() if hasattr(ids, "all") else db.session.execute(ids).all()  # a merged scope: a select
             finally:
                 sa.event.remove(db.engine, "before_cursor_execute", record)
             (statement, parameters), = [r for r in recorded if r[0].lstrip().upper().startswith("SELECT")]

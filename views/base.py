@@ -435,8 +435,47 @@ class ScopedModelView(ModelView):
     def _page_ids(self, query, page, page_size):
         """The ids of one page, by the narrowest query: no eager joins, only the id, so that the sort's
         (scope, column, id) index alone answers it (an index walk that stops at the page)."""
+        merged = self._merged_page_ids(query, page, page_size)
+        if merged is not None:
+            return merged
         return super()._apply_pagination(query, page, page_size).enable_eagerloads(False).with_entities(
             self.model.id)
+
+    def _merged_page_ids(self, query, page, page_size):
+        """A scope made of several index equalities (a province that absorbed others: access.scope_arms) and a
+        sort on the model's own columns: one arm per equality, each read in sort order from its (scope, column,
+        id) index, merged (PostgreSQL Merge Append, SQLite MERGE (UNION ALL)) and cut to the page. The union
+        sorted as a whole would sort every row of the province on every page. None: the plain page serves."""
+        arms = access.scope_arms(current_user, self.model)
+        if not arms:
+            return None
+        table = self.model.__table__
+        keys = []
+        for term in query._order_by_clauses:
+            element = getattr(term, "element", term)
+            if getattr(element, "table", None) is not table:
+                return None  # a sort on a joined column: the plain page
+            keys.append((element, getattr(term, "modifier", None) is operators.desc_op))
+        # selected: the id first (the page's ids), then the other sort keys; ordered by the keys
+        selected = [table.c.id] + [c for c, _ in keys if c is not table.c.id]
+        positions = [next(i for i, s in enumerate(selected) if s is c) for c, _ in keys]
+        base = query.order_by(None).enable_eagerloads(False).with_entities(*selected)
+        offset = page * page_size
+
+        def ordered(columns):
+            return [columns[i].desc() if desc else columns[i].asc() for i, (_, desc) in zip(positions, keys)]
+
+        if db.session.get_bind().dialect.name == "sqlite":
+            # a compound SELECT ordered as a whole: SQLite merges the arms, each walking its index in order
+            union = db.union_all(*(base.filter(arm).statement for arm in arms))
+            picked = union.order_by(*ordered(list(union.selected_columns))).limit(page_size).offset(offset)
+            return db.select(picked.subquery().c[0])
+        # PostgreSQL plans each parenthesised arm alone (its equality makes the index walk ordered) and merges
+        # them lazily (Merge Append); each arm stops at the page's end
+        arms_sql = [base.filter(arm).order_by(*ordered(selected)).limit(offset + page_size)
+                    .statement for arm in arms]
+        union = db.union_all(*arms_sql).subquery()
+        return db.select(union.c[0]).order_by(*ordered(list(union.c))).limit(page_size).offset(offset)
 
     def _apply_pagination(self, query, page, page_size):
         """Pages by a deferred join: the page's ids are picked by `_page_ids`, then only those rows are
@@ -444,7 +483,7 @@ class ScopedModelView(ModelView):
         if not page_size:  # an export: every row, streamed
             return super()._apply_pagination(query, page, page_size)
         ids = self._page_ids(query, page, page_size).subquery()
-        return query.filter(self.model.id.in_(db.select(ids.c.id)))
+        return query.filter(self.model.id.in_(db.select(ids.c[0])))
 
     # ----------------------------------------------------------------- counts (capped on list pages)
 
