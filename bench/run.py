@@ -467,6 +467,10 @@ def main() -> int:
             all_rows.extend(bench.rows)
             app.config["EXPORT_SYNC_MAX_ROWS"] = 10**9
             done = done_participants = 0
+            with app.app_context():  # a kept schema (BENCH_SCHEMA) may hold initiatives already
+                from models import Initiative
+
+                done = db.session.execute(sa.select(sa.func.count()).select_from(Initiative)).scalar_one()
             for n in sorted(args.n):
                 with app.app_context():
                     from adminapp.workflow import programmes
@@ -482,10 +486,11 @@ def main() -> int:
                             submission_opens=date(2021, 3, 10), submission_closes=date(2021, 4, 20),
                             application_from=date(2021, 2, 1), application_to=date(2021, 5, 31))
                         db.session.commit()
-                    with click.progressbar(length=n - done, label=f"Sáng kiến → {n}") as bar:
-                        generate_initiatives(n - done, prog.id, list(prog.fields), seed=n, progress=bar.update,
-                                             start=done)
-                    done = n
+                    if n > done:
+                        with click.progressbar(length=n - done, label=f"Sáng kiến → {n}") as bar:
+                            generate_initiatives(n - done, prog.id, list(prog.fields), seed=n, progress=bar.update,
+                                                 start=done)
+                        done = n
                     from bench.generate import analyze
 
                     analyze()

@@ -14,6 +14,7 @@ from adminapp import audit, labels, revisions
 from adminapp.extensions import db
 from models import (
     AuditEvent,
+    Notification,
     Campaign,
     CampaignAttachment,
     Dossier,
@@ -231,11 +232,15 @@ def test_bulk_approval_writes_one_revision_per_list_in_one_insert(ctx, user, uni
     db.session.commit()
     from sqlalchemy import event
 
-    inserts = []
+    inserts, notices, people = [], [], []
 
     def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
         if statement.startswith("INSERT INTO revision"):
             inserts.append(statement)
+        if statement.startswith("INSERT INTO notification"):
+            notices.append(statement)
+        if statement.lstrip().startswith("SELECT") and "user_account.unit_id IN" in statement:
+            people.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
@@ -245,6 +250,10 @@ def test_bulk_approval_writes_one_revision_per_list_in_one_insert(ctx, user, uni
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(result.changed) == 2
     assert len(inserts) == 1  # one multi-row INSERT for the whole bulk action
+    # the units' people are read once, their notices written in one INSERT (not one of each per list)
+    assert len(people) == 1 and len(notices) == 1, (people, notices)
+    assert {n.user.username for n in db.session.execute(db.select(Notification).where(
+        Notification.kind == "registration.reject")).scalars()} == {"hoankiem.officer", "badinh.officer"}
     for r in regs:
         last = revs("registration", r.id)[-1]
         assert last.changes["status"] == ["pending", "rejected"] and last.actor_id == user("hanoi.officer").id

@@ -253,8 +253,8 @@ def apply_bulk(user: User, registration_ids: list[int], action: str, reason: str
         audit.record_many(user, events)
         from adminapp import notifications
 
+        notifications.on_registrations_moved(user, [reg for reg, *_ in events], action, reason)
         for reg, *_ in events:
-            notifications.on_registration_moved(user, reg, action, reason)
             db.session.expire(reg)  # the UPDATE bypassed the session: reload on next use
     order = {rid: n for n, rid in enumerate(dict.fromkeys(registration_ids))}
     result.changed.sort(key=order.get)
