@@ -107,7 +107,15 @@ SHIPPED_ROLES: list[dict[str, Any]] = [
 # --------------------------------------------------------------------------- permissions
 
 
+def _real(user):
+    """The user behind Flask-Login's `current_user` proxy: every attribute read through the proxy looks the
+    user up again, and a list page asks the access rules hundreds of times (a row's buttons, its menus)."""
+    get = getattr(user, "_get_current_object", None)
+    return get() if get is not None else user
+
+
 def permissions_of(user: User | None) -> frozenset[str]:
+    user = _real(user)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     cached = getattr(user, "_permission_cache", None)
@@ -178,6 +186,7 @@ def register_scope(model: type, condition: Callable[[User], ColumnElement[bool]]
 
 def scope_condition(user: User | None, model: type) -> ColumnElement[bool]:
     """SQL condition restricting `model` to the user's scope (false for anonymous users)."""
+    user = _real(user)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return false()
     if model not in _SCOPES:
@@ -193,6 +202,7 @@ def scope(user: User | None, model: type, query):
 
 
 def in_scope(user: User | None, obj: Any) -> bool:
+    user = _real(user)
     if obj is None or not permissions_of(user):
         return False
     predicate = _OBJECT_SCOPES.get(type(obj))
@@ -203,6 +213,7 @@ def in_scope(user: User | None, obj: Any) -> bool:
 
 def can(user: User | None, permission: str, obj: Any = None) -> bool:
     """Does `user` hold `permission` and, if `obj` is given, is `obj` in the user's scope?"""
+    user = _real(user)
     if not has_permission(user, permission):
         return False
     return obj is None or in_scope(user, obj)
@@ -632,6 +643,7 @@ def offers(user: User | None, what: str, obj: Any = None) -> bool:
       below the user's (its parent in the user's subtree), a global administrator any;
     - "initiative.<action>": the review action at this level (on an initiative: allowed now, in its state).
     """
+    user = _real(user)
     if user is None or not permissions_of(user):
         return False
     if what == "campaign.menu":
