@@ -564,11 +564,10 @@ class ScopedModelView(ModelView):
                 if count_query is not None:
                     count_query = count_query.filter(cond)
             return query, count_query, joins, count_joins
-        for term in search.split():
-            cond = search_condition(self.model, term)
-            query = query.filter(cond)
-            if count_query is not None:
-                count_query = count_query.filter(cond)
+        cond = search_terms_condition(self.model, search)
+        query = query.filter(cond)
+        if count_query is not None:
+            count_query = count_query.filter(cond)
         return query, count_query, joins, count_joins
 
     # ----------------------------------------------------------------- forms
@@ -899,6 +898,25 @@ def search_condition(model, term: str):
         like = table.c.search_text.like(f"%{fold(term)}%") if plain else table.c.search_text.like(pattern, escape="\\")
         return model.id.in_(db.select(table.c.rowid).where(like))
     return model.search_text.like(pattern, escape="\\")
+
+
+def search_terms_condition(model, search: str):
+    """Rows containing every word of `search` (each a folded substring, as search_condition). On SQLite with
+    an FTS5 table, the words of 3 letters or more are ONE lookup of the trigram index, which intersects them
+    itself: a lookup per word made SQLite build one set of row ids per word ("cai", "tien", "hoi": a third of
+    the table each), 350 ms at 250,000 rows against 11 ms. Shorter words and typed wildcards are checked as
+    before, on the rows the lookup found."""
+    terms = search.split()
+    fts = getattr(model, "__fts_table__", None)
+    if not (fts and db.session.get_bind().dialect.name == "sqlite"):
+        return db.and_(*[search_condition(model, t) for t in terms])
+    indexed = [t for t in terms if len(fold(t)) >= 3 and not any(ch in fold(t) for ch in "%_\\")]
+    rest = [search_condition(model, t) for t in terms if t not in indexed]
+    if not indexed:
+        return db.and_(*rest)
+    table = sa_table(fts, sa_column("rowid"), sa_column("search_text"))
+    found = db.select(table.c.rowid).where(*[table.c.search_text.like(f"%{fold(t)}%") for t in indexed])
+    return db.and_(model.id.in_(found), *rest)
 
 
 class CappedCount(int):
