@@ -152,6 +152,13 @@ def test_list_counts_stop_at_the_cap(ctx, login_as, monkeypatch):
     monkeypatch.setattr(UnitView, "count_cap", 10_000)
     html = client.get("/admin/units/").get_data(as_text=True)
     assert f"({total})" in html and "hơn" not in html.split("nav-tabs")[1][:500]
+    # a search counts to its own, lower cap
+    matches = len(db.session.execute(sa.select(Unit.id).where(Unit.search_text.like("%lien doan%"))).all())
+    assert matches > 3
+    monkeypatch.setattr(UnitView, "search_count_cap", 3)
+    assert "(hơn 3)" in client.get("/admin/units/?search=lien+doan").get_data(as_text=True)
+    monkeypatch.setattr(UnitView, "search_count_cap", 1_000)
+    assert f"({matches})" in client.get("/admin/units/?search=lien+doan").get_data(as_text=True)
     with ctx.test_request_context("/admin/units/export/csv/"):
         from adminapp import jobs
 

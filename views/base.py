@@ -438,8 +438,24 @@ class ScopedModelView(ModelView):
         merged = self._merged_page_ids(query, page, page_size)
         if merged is not None:
             return merged
+        rowid = self._fts_rowid(query)
+        terms = list(query._order_by_clauses)
+        by_id = len(terms) == 1 and getattr(terms[0], "element", terms[0]).compare(self.model.__table__.c.id)
+        if rowid is not None and by_id:
+            # a search in id order: the same order read from the FTS5 table (its rowid is the id), which
+            # returns its matches in that order; ordered by initiative.id, SQLite would sort every match first
+            desc = getattr(terms[0], "modifier", None) is operators.desc_op
+            query = query.order_by(None).order_by(rowid.desc() if desc else rowid.asc())
         return super()._apply_pagination(query, page, page_size).enable_eagerloads(False).with_entities(
             self.model.id)
+
+    def _fts_rowid(self, query):
+        """The rowid column of the FTS5 table a search joined to `query` (_apply_search), else None."""
+        name = getattr(self.model, "__fts_table__", None)
+        for join in getattr(query, "_setup_joins", ()) if name else ():
+            if getattr(join[0], "name", None) == name:
+                return join[0].c.rowid
+        return None
 
     def _merged_page_ids(self, query, page, page_size):
         """A scope made of several index equalities (a province that absorbed others: access.scope_arms) and a
@@ -490,6 +506,10 @@ class ScopedModelView(ModelView):
     # A list page counts at most this many rows (then shows "hơn 10.000"): counting a national table on
     # every page read all of it. Exports (page_size 0) and the export jobs' progress keep the exact count.
     count_cap = 10_000
+    # A search counts at most this many matches ("hơn 1.000"): a common word matches tens of thousands of rows,
+    # and finding each of them (a trigram index's candidates rechecked one by one) was the slowest part of a
+    # search page; past a thousand matches the officer narrows the search. The pager still goes on.
+    search_count_cap = 1_000
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """Flask-Admin's get_list (contrib/sqla/view.py, 2.2) with a capped count on list pages."""
@@ -509,7 +529,8 @@ class ScopedModelView(ModelView):
         count = None
         if count_query is not None:
             effective_size = self.page_size if page_size is None else page_size
-            count = self._capped_count(count_query) if effective_size and self.count_cap else count_query.scalar()
+            cap = min(self.count_cap, self.search_count_cap) if search and self.count_cap else self.count_cap
+            count = self._capped_count(count_query, cap) if effective_size and cap else count_query.scalar()
         for j in self._auto_joins:
             query = query.options(joinedload(j))
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
@@ -533,9 +554,8 @@ class ScopedModelView(ModelView):
         g.list_unit_former = unit_history.former_names(ids)
         g.list_unit_ids = ids
 
-    def _capped_count(self, count_query):
-        """The count, reading at most count_cap + 1 rows: past the cap, a CappedCount ("hơn 10.000")."""
-        cap = self.count_cap
+    def _capped_count(self, count_query, cap: int):
+        """The count, reading at most cap + 1 rows: past the cap, a CappedCount ("hơn 10.000")."""
         limited = count_query.with_entities(db.literal_column("1").label("one")).limit(cap + 1).subquery()
         n = db.session.query(db.func.count()).select_from(limited).scalar()
         return CappedCount(cap) if n > cap else n
@@ -564,7 +584,17 @@ class ScopedModelView(ModelView):
                 if count_query is not None:
                     count_query = count_query.filter(cond)
             return query, count_query, joins, count_joins
-        cond = search_terms_condition(self.model, search)
+        fts, indexed, rest = _search_parts(self.model, search)
+        if fts is not None:
+            # joined, not "id IN (…)": SQLite then walks the FTS5 matches in rowid order and stops at the page
+            # or at the count's cap (_page_ids), instead of first collecting every match (a common word: a
+            # third of the table)
+            on = fts.c.rowid == self.model.id
+            query = query.join(fts, on).filter(*indexed, *rest)
+            if count_query is not None:
+                count_query = count_query.join(fts, on).filter(*indexed, *rest)
+            return query, count_query, joins, count_joins
+        cond = db.and_(*rest)
         query = query.filter(cond)
         if count_query is not None:
             count_query = count_query.filter(cond)
@@ -900,23 +930,30 @@ def search_condition(model, term: str):
     return model.search_text.like(pattern, escape="\\")
 
 
+def _search_parts(model, search: str):
+    """(the FTS5 table or None, its conditions, the other conditions) of search_terms_condition."""
+    terms = search.split()
+    fts = getattr(model, "__fts_table__", None)
+    if not (fts and db.session.get_bind().dialect.name == "sqlite"):
+        return None, [], [search_condition(model, t) for t in terms]
+    indexed = [t for t in terms if len(fold(t)) >= 3 and not any(ch in fold(t) for ch in "%_\\")]
+    rest = [search_condition(model, t) for t in terms if t not in indexed]
+    if not indexed:
+        return None, [], rest
+    table = sa_table(fts, sa_column("rowid"), sa_column("search_text"))
+    return table, [table.c.search_text.like(f"%{fold(t)}%") for t in indexed], rest
+
+
 def search_terms_condition(model, search: str):
     """Rows containing every word of `search` (each a folded substring, as search_condition). On SQLite with
     an FTS5 table, the words of 3 letters or more are ONE lookup of the trigram index, which intersects them
     itself: a lookup per word made SQLite build one set of row ids per word ("cai", "tien", "hoi": a third of
     the table each), 350 ms at 250,000 rows against 11 ms. Shorter words and typed wildcards are checked as
     before, on the rows the lookup found."""
-    terms = search.split()
-    fts = getattr(model, "__fts_table__", None)
-    if not (fts and db.session.get_bind().dialect.name == "sqlite"):
-        return db.and_(*[search_condition(model, t) for t in terms])
-    indexed = [t for t in terms if len(fold(t)) >= 3 and not any(ch in fold(t) for ch in "%_\\")]
-    rest = [search_condition(model, t) for t in terms if t not in indexed]
-    if not indexed:
+    table, indexed, rest = _search_parts(model, search)
+    if table is None:
         return db.and_(*rest)
-    table = sa_table(fts, sa_column("rowid"), sa_column("search_text"))
-    found = db.select(table.c.rowid).where(*[table.c.search_text.like(f"%{fold(t)}%") for t in indexed])
-    return db.and_(model.id.in_(found), *rest)
+    return db.and_(model.id.in_(db.select(table.c.rowid).where(*indexed)), *rest)
 
 
 class CappedCount(int):

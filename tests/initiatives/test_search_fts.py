@@ -102,3 +102,45 @@ def test_several_words_are_one_index_lookup(ctx, rows):
     fts = [line for line in plan if "initiative_fts VIRTUAL TABLE" in line]
     assert len(fts) == 1 and "INDEX 0:L0L0L0L0L0" in fts[0], plan
     assert _found("cai tien ba ria vung tau") == {rows["vungtau"]}
+
+
+def test_a_search_in_id_order_walks_the_index_and_stops(ctx, rows, login_as):
+    """SQLite: the list's search joins the FTS5 table; in id order (the default) the page's ids are read in
+    the FTS table's rowid order (no sort of every match), and the capped count stops at the cap. The rows are
+    those of the word-by-word search, in every order."""
+    from flask_login import login_user
+
+    from models import User
+    from views.base import ScopedModelView
+
+    view = next(v for v in ctx.extensions["admin"][0]._views
+                if isinstance(v, ScopedModelView) and v.endpoint == "initiatives")
+    admin = db.session.execute(sa.select(User).where(User.username == "admin")).scalar_one()
+    for search in ("cai tien", "ba ria vung tau", "so hoa", "hoa", "50%"):
+        want = _found(search)
+        for sort, desc in ((None, False), (None, True), ("title", False)):
+            with ctx.test_request_context("/admin/initiatives/"):
+                login_user(admin)
+                count, page = view.get_list(0, sort, desc, search, None, page_size=50)
+                assert {r.id for r in page} == want and count == len(want), (search, sort, desc)
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL: the GIN trigram index (test_the_list_search_reads_the_index)
+    with ctx.test_request_context("/admin/initiatives/"):
+        login_user(admin)
+        query, count_query, _, _ = view._apply_search(view.get_query(), view.get_count_query(), {}, {}, "cai tien")
+        query, _ = view._apply_sorting(query, {}, None, False)
+        ids = view._page_ids(query, 0, 20)
+        recorded = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+            recorded.append((statement, parameters))
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert ids.all()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+    (statement, parameters), = [r for r in recorded if "initiative_fts" in r[0]]
+    with db.engine.connect() as conn:
+        plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+    assert "initiative_fts VIRTUAL TABLE INDEX 192:" in plan and "TEMP B-TREE" not in plan, plan
