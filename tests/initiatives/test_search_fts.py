@@ -144,3 +144,27 @@ def test_a_search_in_id_order_walks_the_index_and_stops(ctx, rows, login_as):
     with db.engine.connect() as conn:
         plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
     assert "initiative_fts VIRTUAL TABLE INDEX 192:" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_searched_count_is_driven_by_the_index(ctx, rows, login_as):
+    """SQLite: the capped count of a search (with a status filter that an index could serve) asks for the FTS5
+    table's rowid order, so that the FTS table drives and stops at the cap, not the filter's index with an FTS
+    query per row."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    recorded = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        recorded.append((statement, parameters))
+
+    client = login_as("admin")
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        html = client.get("/admin/initiatives/?flt1_1=submitted&search=cai+tien+vung").get_data(as_text=True)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert "Vũng Tàu" in html
+    (statement, _), = [r for r in recorded if "count(" in r[0] and "initiative_fts" in r[0]]
+    # the plan itself depends on the table's size and statistics (a few rows here: a scan is cheapest); on
+    # 250,000 rows this order made SQLite drive by the FTS table: 1 s -> 18 ms (README, issue 17)
+    assert "ORDER BY initiative_fts.rowid DESC" in statement and "LIMIT" in statement
