@@ -313,3 +313,20 @@ def user(ctx):
         return db.session.execute(db.select(User).where(User.username == username)).scalar_one()
 
     return _get
+
+
+@contextmanager
+def recorded_statements():
+    """[(statement, parameters)] of every statement the app's engine runs inside the block."""
+    from adminapp.extensions import db
+
+    recorded = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        recorded.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield recorded
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)

@@ -14,10 +14,10 @@ from adminapp import audit, labels, revisions
 from adminapp.extensions import db
 from models import (
     AuditEvent,
-    Notification,
     Campaign,
     CampaignAttachment,
     Dossier,
+    Notification,
     Programme,
     ProgrammeQuota,
     Registration,

@@ -479,7 +479,7 @@ class ScopedModelView(ModelView):
         offset = page * page_size
 
         def ordered(columns):
-            return [columns[i].desc() if desc else columns[i].asc() for i, (_, desc) in zip(positions, keys)]
+            return [columns[i].desc() if desc else columns[i].asc() for i, (_, desc) in zip(positions, keys, strict=True)]
 
         if db.session.get_bind().dialect.name == "sqlite":
             # a compound SELECT ordered as a whole: SQLite merges the arms, each walking its index in order

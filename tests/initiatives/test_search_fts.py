@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from adminapp.extensions import db
 from models import Initiative
+from tests.conftest import recorded_statements
 from views.base import search_condition, search_terms_condition
 
 TITLES = {
@@ -130,16 +131,8 @@ def test_a_search_in_id_order_walks_the_index_and_stops(ctx, rows, login_as):
         query, count_query, _, _ = view._apply_search(view.get_query(), view.get_count_query(), {}, {}, "cai tien")
         query, _ = view._apply_sorting(query, {}, None, False)
         ids = view._page_ids(query, 0, 20)
-        recorded = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
-            recorded.append((statement, parameters))
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements() as recorded:
             assert ids.all()
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
     (statement, parameters), = [r for r in recorded if "initiative_fts" in r[0]]
     with db.engine.connect() as conn:
         plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
@@ -152,17 +145,9 @@ def test_a_searched_count_is_driven_by_the_index(ctx, rows, login_as):
     query per row."""
     if db.engine.dialect.name != "sqlite":
         return
-    recorded = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
-        recorded.append((statement, parameters))
-
     client = login_as("admin")
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements() as recorded:
         html = client.get("/admin/initiatives/?flt1_1=submitted&search=cai+tien+vung").get_data(as_text=True)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert "Vũng Tàu" in html
     (statement, _), = [r for r in recorded if "count(" in r[0] and "initiative_fts" in r[0]]
     # the plan itself depends on the table's size and statistics (a few rows here: a scan is cheapest); on
