@@ -371,6 +371,8 @@ def _programme_predicate(user: User, programme: Programme) -> bool:
 
 
 register_scope(Programme, _programme_condition, _programme_predicate)
+
+
 def _initiative_areas(user: User) -> list[int]:
     """A level-1 unit's areas (its own, then those of the provinces merged into it: adminapp/areas.py), read
     once per request."""
@@ -401,8 +403,8 @@ def scope_arms(user: User | None, model: type) -> list[ColumnElement[bool]] | No
     """The user's scope of `model` as a union of index equalities, when it is one: a province that absorbed
     others sees its own area and each predecessor's. A sorted page merges one ordered index walk per arm
     (views/base.py) instead of sorting the union. None: one condition (scope_condition) serves."""
-    if model is not Initiative or user is None or not getattr(user, "is_authenticated", False) \
-            or not user.is_active or is_global(user) or user.unit is None or user.unit.level != 1:
+    user = _real(user)
+    if model is not Initiative or not permissions_of(user) or is_global(user) or user.unit.level != 1:
         return None
     ids = _initiative_areas(user)
     return [Initiative.area_unit_id == a for a in ids] if len(ids) > 1 else None

@@ -239,7 +239,8 @@ def move_many(units: list[Unit], new_parent: Unit, day: date) -> list[Unit]:
         # provinces (their areas count under the successor: areas.merge, before the move)
         area = areas.area_for_path(conn, new_parent.path)
         counted = set(areas.scope_areas(conn, area)) if area is not None else set()
-        if not {areas.area_for_path(conn, u.path) for u in moving} <= counted:  # u.path: the path before
+        before = {areas.level1_code(u.path) for u in moving}  # u.path: the path before the move
+        if not set(conn.execute(select(Unit.id).where(Unit.code.in_(before))).scalars()) <= counted:
             for i in range(0, len(moved_ids), 5000):
                 db.session.execute(update(Initiative).where(Initiative.unit_id.in_(moved_ids[i:i + 5000]),
                                                             areas.outside(conn, area))
