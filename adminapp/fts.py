@@ -1,0 +1,68 @@
+"""SQLite FTS5 trigram lookups planned by trigram frequency.
+
+A word is found in the trigram index by the rows holding every trigram of it. FTS5 reads the whole list of
+rows of each trigram it is given, and some trigrams are in nearly every row: a tracking code "b000012345" has
+"b00" and "000" in all 1,000,000 of them, so the lookup read two million-row lists to find one row (15–30 ms).
+Here each word is looked up by its two rarest trigrams only (their frequencies read from the `fts5vocab` table
+of migration 0024), and the few rows that have both are checked against the whole word on the table itself
+(`search_text LIKE '%word%'`). The rows found are the same: any row holding the word holds all its trigrams.
+
+Frequencies are kept per process (they only steer the lookup, a stale one never changes the rows found).
+"""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import text
+
+from adminapp.extensions import db
+
+PER_WORD = 2  # trigrams looked up per word: the rarest two narrow to a handful of rows
+_CACHE_MAX = 20_000
+_cache: dict[tuple[str, str], int] = {}
+_lock = threading.Lock()
+
+
+def trigrams(word: str) -> list[str]:
+    """The distinct trigrams of `word`, in order (the FTS5 trigram tokenizer's, for a folded lower-case word)."""
+    seen: dict[str, None] = {}
+    for i in range(len(word) - 2):
+        seen.setdefault(word[i:i + 3])
+    return list(seen)
+
+
+def frequencies(vocab: str, grams: list[str]) -> dict[str, int]:
+    """{trigram: rows holding it} from the fts5vocab table `vocab`: one statement for the ones not known yet
+    (one `term = ?` arm each, the lookup fts5vocab serves from the index; `term IN (…)` walks every term)."""
+    key = str(db.engine.url)
+    with _lock:
+        known = {g: _cache[(key, g)] for g in grams if (key, g) in _cache}
+    missing = [g for g in grams if g not in known]
+    if missing:
+        arms = " UNION ALL ".join(f"SELECT term, doc FROM {vocab} WHERE term = :t{i}" for i in range(len(missing)))
+        rows = dict(db.session.execute(text(arms), {f"t{i}": g for i, g in enumerate(missing)}).all())
+        found = {g: int(rows.get(g, 0)) for g in missing}
+        with _lock:
+            if len(_cache) + len(found) > _CACHE_MAX:
+                _cache.clear()
+            _cache.update({(key, g): n for g, n in found.items()})
+        known.update(found)
+    return known
+
+
+def match_expression(vocab: str, words: list[str]) -> str:
+    """An FTS5 MATCH expression finding every row that holds all `words` (folded, 3 letters or more, no quote
+    issues: each trigram is a quoted string), by the rarest trigrams of each word."""
+    grams = {w: trigrams(w) for w in words}
+    freq = frequencies(vocab, sorted({g for gs in grams.values() for g in gs}))
+    chosen: dict[str, None] = {}
+    for w in words:
+        for g in sorted(grams[w], key=lambda g: (freq.get(g, 0), g))[:PER_WORD]:
+            chosen.setdefault(g)
+    return " AND ".join('"' + g.replace('"', '""') + '"' for g in chosen)
+
+
+def forget() -> None:
+    """Drop the kept frequencies (tests that rebuild the index)."""
+    with _lock:
+        _cache.clear()
