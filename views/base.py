@@ -974,8 +974,8 @@ def search_terms_condition(model, search: str):
     """Rows containing every word of `search` (each a folded substring, as search_condition). On SQLite with
     an FTS5 table, the words of 3 letters or more are ONE lookup of the trigram index, which intersects them
     itself: a lookup per word made SQLite build one set of row ids per word ("cai", "tien", "hoi": a third of
-    the table each), 350 ms at 250,000 rows against 11 ms. Shorter words and typed wildcards are checked as
-    before, on the rows the lookup found."""
+    the table each), 350 ms at 250,000 rows against 11 ms. The lookup is by the rarest trigrams of each word
+    (adminapp/fts.py); the whole words, shorter words and typed wildcards are checked on the rows it found."""
     table, indexed, rest = _search_parts(model, search)
     if table is None:
         return db.and_(*rest)
