@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, false, literal, select, true
+from sqlalchemy import ColumnElement, case, exists, false, literal, select, true
+from sqlalchemy.orm import aliased
 
 from models import AuditEvent, Role, Unit, User
 
@@ -464,8 +465,11 @@ def secret_masked_sql(user: User | None) -> ColumnElement[bool]:
     """secret_masked as an SQL condition on Initiative (exports, public counts)."""
     if user is None or not permissions_of(user):
         return Initiative.is_secret.is_(True)
-    on_path = (Initiative.unit_id.in_(subtree_unit_ids(user))
-               & Initiative.holder_unit_id.in_(select(Unit.id).where(Unit.code.in_(ancestor_codes(user.unit)))))
+    # correlated (EXISTS), so that only a secret row looks its unit up: "unit_id IN (the subtree)" made
+    # PostgreSQL hash the whole subtree (the national admin's: every unit) on every list query
+    unit = aliased(Unit)  # never correlated with a unit table the list joins
+    below = exists().where(unit.id == Initiative.unit_id, subtree_condition(unit.path, user.unit.path))
+    on_path = below & Initiative.holder_unit_id.in_(select(Unit.id).where(Unit.code.in_(ancestor_codes(user.unit))))
     return Initiative.is_secret.is_(True) & ~on_path
 
 

@@ -45,13 +45,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import column as sa_column
 from sqlalchemy.sql import operators
 from sqlalchemy.sql import table as sa_table
-from sqlalchemy.sql import visitors
+from sqlalchemy.sql import util as sa_util
 from unidecode import unidecode
 from wtforms import HiddenField, ValidationError
 from wtforms.validators import NumberRange
 
-from adminapp import fts as fts_plan
 from adminapp import access, audit, clock, field_rules, formatting, jobs, params, revisions, unit_history, versioning
+from adminapp import fts as fts_plan
 from adminapp.exports import cells, tabular
 from adminapp.extensions import db
 from adminapp.text import fold, like_pattern, raw_like_pattern
@@ -434,12 +434,15 @@ class ScopedModelView(ModelView):
             query = query.order_by(pk.desc() if desc else pk.asc())
         return query, joins
 
-    def _page_ids(self, query, page, page_size):
+    def _page_ids(self, query, page, page_size, searched=()):
         """The ids of one page, by the narrowest query: no eager joins, only the id, so that the sort's
         (scope, column, id) index alone answers it (an index walk that stops at the page)."""
         merged = self._merged_page_ids(query, page, page_size)
         if merged is not None:
             return merged
+        walked = self._walked_page_ids(query, page, page_size, searched)
+        if walked is not None:
+            return walked
         rowid = self._fts_rowid(query)
         terms = list(query._order_by_clauses)
         by_id = len(terms) == 1 and getattr(terms[0], "element", terms[0]).compare(self.model.__table__.c.id)
@@ -450,6 +453,34 @@ class ScopedModelView(ModelView):
             query = query.order_by(None).order_by(rowid.desc() if desc else rowid.asc())
         return super()._apply_pagination(query, page, page_size).enable_eagerloads(False).with_entities(
             self.model.id)
+
+    # A search's first pages are first looked for among this many rows in the list's order (below)
+    search_walk_rows = 5_000
+
+    def _walked_page_ids(self, query, page, page_size, searched):
+        """PostgreSQL, a search's first pages: the rows in the list's order (its index walked), checked against
+        the search, stopping at the page; None when the first `search_walk_rows` rows do not fill the page
+        (a rare word: the trigram index serves, _page_ids). The planner takes a search for rare (it cannot
+        estimate "%cai%" AND "%tien%" together) and reads every match of a common one through the trigram
+        index, rechecks each row and sorts them all (10,000 rows of "cai tien lo hoi": 34 ms at 1M) where the
+        walk reads a few thousand rows in order and stops. One statement either way; two for a rare word."""
+        if not searched or (page + 1) * page_size > self.search_walk_rows // 10:
+            return None
+        if db.session.get_bind().dialect.name != "postgresql":
+            return None  # SQLite walks the FTS5 table in id order (_page_ids)
+        table = self.model.__table__
+        terms = list(query._order_by_clauses)
+        if not terms or any(getattr(getattr(t, "element", t), "table", None) is not table for t in terms):
+            return None  # a sort on a joined column
+        rows = self._without(query, searched).enable_eagerloads(False).with_entities(*table.c) \
+            .limit(self.search_walk_rows).subquery()
+        adapt = sa_util.ClauseAdapter(rows).traverse
+        stmt = db.select(rows.c.id).where(*[adapt(c) for c in searched]).order_by(*[adapt(t) for t in terms]) \
+            .limit(page_size).offset(page * page_size)
+        ids = list(db.session.execute(stmt).scalars())
+        if len(ids) < page_size:
+            return None
+        return db.select(table.c.id).where(table.c.id.in_(ids))
 
     def _fts_rowid(self, query):
         """The rowid column of the FTS5 table a search joined to `query` (_apply_search), else None."""
@@ -495,27 +526,26 @@ class ScopedModelView(ModelView):
         union = db.union_all(*arms_sql).subquery()
         return db.select(union.c[0]).order_by(*ordered(list(union.c))).limit(page_size).offset(offset)
 
-    def _apply_pagination(self, query, page, page_size):
+    def _apply_pagination(self, query, page, page_size, searched=()):
         """Pages by a deferred join: the page's ids are picked by `_page_ids`, then only those rows are
-        loaded with their related units. Plain LIMIT/OFFSET on the full query joins and sorts whole rows."""
+        loaded with their related units. Plain LIMIT/OFFSET on the full query joins and sorts whole rows.
+        `searched`: the search's conditions (get_list), left out of the rows' query: the ids match them
+        already, and kept there the database ran the search a second time (PostgreSQL: the trigram index and
+        every match rechecked again; SQLite: the FTS5 table asked once per id of the page)."""
         if not page_size:  # an export: every row, streamed
             return super()._apply_pagination(query, page, page_size)
-        ids = self._page_ids(query, page, page_size).subquery()
-        return self._without_fts(query).filter(self.model.id.in_(db.select(ids.c[0])))
+        ids = self._page_ids(query, page, page_size, searched).subquery()
+        return self._without(query, searched).filter(self.model.id.in_(db.select(ids.c[0])))
 
-    def _without_fts(self, query):
-        """`query` without the FTS5 join of a search and its conditions: the page's ids already match them,
-        and kept in the rows' query, SQLite asked the FTS table again for each of the page's ids (each time
-        reading the trigram lists), ~1 ms a row. The other conditions stay (a filter's join must not
-        multiply rows)."""
+    def _without(self, query, searched):
+        """`query` without the conditions in `searched` and without the FTS5 join of a search."""
         rowid = self._fts_rowid(query)
-        if rowid is None:
+        if rowid is None and not searched:
             return query
-        fts = rowid.table
         query = query._clone()
-        query._setup_joins = tuple(j for j in query._setup_joins if j[0] is not fts)
-        query._where_criteria = tuple(c for c in query._where_criteria
-                                      if not any(getattr(e, "table", None) is fts for e in visitors.iterate(c)))
+        if rowid is not None:
+            query._setup_joins = tuple(j for j in query._setup_joins if j[0] is not rowid.table)
+        query._where_criteria = tuple(c for c in query._where_criteria if not any(c is d for d in searched))
         return query
 
     # ----------------------------------------------------------------- counts (capped on list pages)
@@ -537,9 +567,16 @@ class ScopedModelView(ModelView):
             for entity in query._join_entities:
                 for table in entity.tables:
                     joins[table] = None
+        searched = ()
         if self._search_supported and search:
+            before = (len(query._where_criteria), len(query._setup_joins))
             query, count_query, joins, count_joins = self._apply_search(query, count_query, joins, count_joins,
                                                                         search)
+            fts = self._fts_rowid(query)
+            if all(fts is not None and j[0] is fts.table for j in query._setup_joins[before[1]:]):
+                # the search's own conditions, left out of the page's rows' query; not when the search joined
+                # another table (a one-to-many join without its condition would repeat rows)
+                searched = query._where_criteria[before[0]:]
         if filters and self._filters:
             query, count_query, joins, count_joins = self._apply_filters(query, count_query, joins, count_joins,
                                                                          filters)
@@ -551,7 +588,7 @@ class ScopedModelView(ModelView):
         for j in self._auto_joins:
             query = query.options(joinedload(j))
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
-        query = self._apply_pagination(query, page, page_size)
+        query = self._apply_pagination(query, page, page_size, searched)
         if execute:
             query = query.all()
             self._prefetch_former_names(query)

@@ -158,13 +158,15 @@ class InitiativeView(ScopedModelView):
         author's name or phone must not find it."""
         query, count_query, joins, count_joins = super()._apply_search(query, count_query, joins, count_joins,
                                                                         search)
-        masked = access.secret_masked_sql(current_user)
-        for term in search.split():
-            shown = (Initiative.title_folded.like(like_pattern(term), escape="\\")
-                     | db.func.lower(Initiative.tracking_code).like(like_pattern(term), escape="\\"))
-            query = query.filter(~masked | shown)
-            if count_query is not None:
-                count_query = count_query.filter(~masked | shown)
+        # every word on a shown field: one condition for the whole search (one masking rule to evaluate, not
+        # one per word)
+        shown = db.and_(*[Initiative.title_folded.like(like_pattern(term), escape="\\")
+                          | db.func.lower(Initiative.tracking_code).like(like_pattern(term), escape="\\")
+                          for term in search.split()])
+        cond = ~access.secret_masked_sql(current_user) | shown
+        query = query.filter(cond)
+        if count_query is not None:
+            count_query = count_query.filter(cond)
         return query, count_query, joins, count_joins
 
     def _apply_filters(self, query, count_query, joins, count_joins, filters):

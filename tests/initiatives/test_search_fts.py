@@ -209,3 +209,48 @@ def test_the_rows_of_a_search_page_do_not_search_again(ctx, rows, login_as):
     if db.engine.dialect.name == "sqlite":
         outer, _, ids = loaded[0].partition("initiative.id IN (SELECT")
         assert "initiative_fts" not in outer and "JOIN initiative_fts ON" in ids, loaded[0]
+
+
+def test_a_search_walks_the_list_order_and_falls_back_to_the_index(ctx, submit):
+    """PostgreSQL: a search's first pages are looked for among the first rows in the list's order (the sort's
+    index walked, stopping at the page); when those rows do not fill the page the trigram index serves. Both
+    give the rows of the plain search, in order, on every page and sort. SQLite walks its FTS5 table instead."""
+    from flask_login import login_user
+
+    from models import User
+    from views.base import ScopedModelView
+
+    common = {submit(title=f"Cải tiến lò hơi số {i}").id for i in range(30)}
+    for i in range(15):
+        submit(title=f"Đề tài khác {i}")
+    rare = {submit(title="Máy ép nhựa Bà Rịa").id}
+    view = next(v for v in ctx.extensions["admin"][0]._views
+                if isinstance(v, ScopedModelView) and v.endpoint == "initiatives")
+    admin = db.session.execute(sa.select(User).where(User.username == "admin")).scalar_one()
+
+    def page_of(search, sort, desc, page):
+        with ctx.test_request_context("/admin/initiatives/"):
+            login_user(admin)
+            with recorded_statements() as recorded:
+                _, rows = view.get_list(page, sort, desc, search, None, page_size=10)
+        return [r.id for r in rows], any(s.startswith("SELECT anon_1.id") for s, _ in recorded)
+
+    walked = []
+    for search, want in (("cai tien lo hoi", common), ("ep nhua ba ria", rare)):
+        for sort, desc in ((None, False), ("title", True), ("title", False)):
+            view.search_walk_rows = 0  # no walk: the index alone
+            try:
+                plain = [page_of(search, sort, desc, page)[0] for page in (0, 1, 2)]
+                assert set(sum(plain, [])) == want, (search, sort, desc)
+                for walk_rows in (200, 20):  # 200: the first rows fill the page; 20: they do not
+                    view.search_walk_rows = walk_rows
+                    for page in (0, 1, 2):
+                        ids, used = page_of(search, sort, desc, page)
+                        assert ids == plain[page], (search, sort, desc, walk_rows, page)
+                        walked.append(used)
+            finally:
+                del view.search_walk_rows
+    if db.engine.dialect.name == "postgresql":
+        assert any(walked) and not all(walked), walked
+    else:
+        assert not any(walked), walked
