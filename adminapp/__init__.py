@@ -114,7 +114,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(BASE_DIR, "migrations"), compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
-    from adminapp import notifications  # noqa: F401  (its session events send e-mail after commit)
+    from adminapp import notifications  # its session events send e-mail after commit; the user loader reads it
 
     limiter.init_app(app)
     babel.init_app(
@@ -147,11 +147,16 @@ def _init_extensions(app: Flask) -> None:
         # session row of the cookie's token (a session ended by logout, a password change or reset,
         # deactivation or a role change finds no row: the request is anonymous, on every instance).
         live = sessions.live_condition(token, app.permanent_session_lifetime.total_seconds())
-        user = db.session.execute(
-            db.select(User).join(UserSession, (UserSession.user_id == User.id) & live).where(User.id == uid)
+        row = db.session.execute(
+            db.select(User, notifications.unread_subquery(User.id))
+            .join(UserSession, (UserSession.user_id == User.id) & live).where(User.id == uid)
             .options(joinedload(User.unit), joinedload(User.roles))
-        ).unique().scalar_one_or_none()
-        return user if user is not None and user.is_active else None
+        ).unique().one_or_none()
+        if row is None or not row[0].is_active:
+            return None
+        user, unread = row
+        user.unread_at_load = unread  # the bell of every page (notifications.bell_count), in the same statement
+        return user
 
 
 def _init_request_hooks(app: Flask) -> None:

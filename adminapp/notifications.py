@@ -205,8 +205,20 @@ def deadline_reminders(today: date | None = None) -> int:
 
 
 def unread_count(user: User) -> int:
-    return db.session.execute(select(db.func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))).scalar_one()
+    return db.session.execute(select(unread_subquery(user.id))).scalar_one()
+
+
+def unread_subquery(user_id):
+    """The number of unread notices of `user_id` (a value or a column: the user loader reads it with the user)."""
+    return (select(db.func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
+def bell_count(user: User) -> int:
+    """The bell of the page: the count read with the user at the start of the request (no statement of its
+    own), or read now once notices were marked read in this request."""
+    loaded = getattr(user, "unread_at_load", None)
+    return loaded if loaded is not None else unread_count(user)
 
 
 def mark_read(user: User, ids: list[int] | None = None) -> int:
@@ -214,6 +226,8 @@ def mark_read(user: User, ids: list[int] | None = None) -> int:
     stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids))
+    user = getattr(user, "_get_current_object", lambda: user)()
+    user.unread_at_load = None  # the bell reads the count again
     return db.session.execute(stmt.values(read_at=utcnow())).rowcount or 0
 
 

@@ -245,3 +245,25 @@ def test_paging_shows_every_row_once_whatever_the_sort(login_as):
             html = client.get(f"/admin/units/?page_size=20&page={page}{sort}").get_data(as_text=True)
             seen += re.findall(r"/admin/units/details/\?id=(\d+)", html)
         assert len(seen) == len(set(seen)) == total, (sort, len(seen), len(set(seen)), total)
+
+
+def test_row_links_are_the_links_url_for_builds(ctx, login_as):
+    """A list builds a row's details and edit links once per page and fills in each id (views/base.get_url):
+    every link is the one url_for gives for that row, with the list to come back to."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from flask import url_for
+
+    client = login_as("admin")
+    url = "/admin/units/?sort=1&search=ha"
+    html = client.get(url).get_data(as_text=True)
+    found = re.findall(r'href="(/admin/units/(?:details|edit)/\?id=(\d+)[^"]*)"', html)
+    assert len({i for _, i in found}) >= 3, found
+    with ctx.test_request_context(url):
+        for href, row_id in found:
+            href = href.replace("&amp;", "&")
+            back = parse_qs(urlsplit(href).query)["url"][0]
+            assert back.startswith("/admin/units/") and "search=ha" in back, back
+            kind = "details_view" if "/details/" in href else "edit_view"
+            assert href == url_for(f"units.{kind}", id=int(row_id), url=back), href
+    assert "%00" not in html

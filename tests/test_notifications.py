@@ -14,7 +14,7 @@ from adminapp.extensions import db
 from models import Notification
 from tests.campaigns.conftest import fill, make_campaign, registration_of  # noqa: F401 (fixtures)
 from tests.campaigns.test_campaign_pages import page, post
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, recorded_statements
 from tests.initiatives.conftest import act, allot, make_programme, programme, submit  # noqa: F401 (fixtures)
 
 
@@ -95,9 +95,13 @@ def test_registration_workflow_notifies_in_app_and_by_mail(smtp, login_as, unit,
     assert "Gửi lại" in smtp.to("hoankiem.officer@congdoan.vn")[-1][1]
 
     # the bell counts unread notices; the list shows them; marking read clears the count
-    home = page(district, "/admin/")
+    with recorded_statements() as recorded:
+        home = page(district, "/admin/")
     unread = len([n for n in notices("hoankiem.officer") if n.read_at is None])
     assert f'id="notification-count">{unread}<' in home
+    # read with the user in the loader's statement, not by a statement of its own
+    counts = [s for s, _ in recorded if "FROM notification" in s]
+    assert len(counts) == 1 and "user_account" in counts[0], counts
     html = page(district, "/admin/notifications/")
     assert "Lý do: Sai số lượng" in html and "Mới" in html
     r = district.post("/admin/notifications/read", data={"all": "1", "csrf_token": csrf_from(html)})

@@ -59,7 +59,7 @@ def init_admin(app: Flask) -> Admin:
 
             from adminapp import notifications
 
-            return notifications.unread_count(current_user) if current_user.is_authenticated else 0
+            return notifications.bell_count(current_user) if current_user.is_authenticated else 0
 
         return {"notification_unread": notification_unread}
     admin.add_view(UnitView(Unit, name="Đơn vị", endpoint="units", category="Hệ thống"))
