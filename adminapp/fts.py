@@ -1,4 +1,4 @@
-"""SQLite FTS5 trigram lookups planned by trigram frequency.
+"""Trigram index lookups planned by frequency: SQLite FTS5 (by trigram) and PostgreSQL pg_trgm (by word).
 
 A word is found in the trigram index by the rows holding every trigram of it. FTS5 reads the whole list of
 rows of each trigram it is given, and some trigrams are in nearly every row: a tracking code "b000012345" has
@@ -6,6 +6,11 @@ rows of each trigram it is given, and some trigrams are in nearly every row: a t
 Here each word is looked up by its two rarest trigrams only (their frequencies read from the `fts5vocab` table
 of migration 0024), and the few rows that have both are checked against the whole word on the table itself
 (`search_text LIKE '%word%'`). The rows found are the same: any row holding the word holds all its trigrams.
+
+PostgreSQL's GIN trigram index has no frequencies to read; there a search of three or more words gives the index
+only its two cheapest words (by their trigrams' share of the latest rows, one statement the first time a trigram is
+seen) and checks
+the others on the rows found (views/base._pg_search_conditions).
 
 Frequencies are kept per process (they only steer the lookup, a stale one never changes the rows found).
 """
@@ -66,3 +71,31 @@ def forget() -> None:
     """Drop the kept frequencies (tests that rebuild the index)."""
     with _lock:
         _cache.clear()
+
+
+PG_INDEXED_WORDS = 2  # words a PostgreSQL search gives the trigram index
+PG_SAMPLE_ROWS = 2_000  # the latest rows whose share holding each trigram ranks the words
+
+
+def rarest_words(table, words: list[str], keep: int) -> list[str]:
+    """The `keep` words cheapest for the trigram index: the fewest trigram entries to read, estimated as the sum,
+    over the word's trigrams, of the latest PG_SAMPLE_ROWS rows of `table` holding each ("tien" reads "tie" and
+    "ien", which is in nearly half the rows; "cai" one list)."""
+    key = (str(db.engine.url), table.name)
+    grams = sorted({g for w in words for g in trigrams(w)})
+    with _lock:
+        known = {g: _cache[(key, g)] for g in grams if (key, g) in _cache}
+    missing = [g for g in grams if g not in known]
+    if missing:
+        from sqlalchemy import func, literal_column, select
+
+        latest = select(table.c.search_text).order_by(table.c.id.desc()).limit(PG_SAMPLE_ROWS).subquery()
+        counts = [func.count().filter(func.strpos(latest.c.search_text, g) > 0) for g in missing]
+        row = db.session.execute(select(literal_column("1"), *counts).select_from(latest)).one()
+        found = dict(zip(missing, row[1:], strict=True))
+        with _lock:
+            if len(_cache) + len(found) > _CACHE_MAX:
+                _cache.clear()
+            _cache.update({(key, g): n for g, n in found.items()})
+        known.update(found)
+    return sorted(words, key=lambda w: (sum(known[g] for g in trigrams(w)), -len(w), w))[:keep]
