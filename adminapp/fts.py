@@ -73,16 +73,31 @@ def forget() -> None:
         _cache.clear()
 
 
-PG_INDEXED_WORDS = 2  # words a PostgreSQL search gives the trigram index
-PG_SAMPLE_ROWS = 2_000  # the latest rows whose share holding each trigram ranks the words
+PG_INDEX_TRIGRAMS = 2  # trigrams a PostgreSQL search gives the trigram index
+PG_SAMPLE_ROWS = 2_000  # the latest rows whose share holding each trigram ranks them
 
 
-def rarest_words(table, words: list[str], keep: int) -> list[str]:
-    """The `keep` words cheapest for the trigram index: the fewest trigram entries to read, estimated as the sum,
-    over the word's trigrams, of the latest PG_SAMPLE_ROWS rows of `table` holding each ("tien" reads "tie" and
-    "ien", which is in nearly half the rows; "cai" one list)."""
-    key = (str(db.engine.url), table.name)
+def pg_index_trigrams(table, words: list[str]) -> list[str]:
+    """The trigrams a PostgreSQL search gives its trigram index: the rarest trigram of each of the two words
+    whose rarest trigram is rarest (of one word, its two rarest). Rarity is the share of the latest
+    PG_SAMPLE_ROWS rows of `table` holding the trigram; every word is then checked whole on the rows found.
+    The index read each word's every trigram ("nguyen": four lists of 80,000-260,000 rows) where one list,
+    intersected with another word's, marks the same rows."""
     grams = sorted({g for w in words for g in trigrams(w)})
+    freq = _pg_frequencies(table, grams)
+
+    def ranked(word):
+        return sorted(trigrams(word), key=lambda g: (freq[g], g))
+
+    if len(words) == 1:
+        return ranked(words[0])[:PG_INDEX_TRIGRAMS]
+    best = sorted(words, key=lambda w: (freq[ranked(w)[0]], -len(w), w))[:PG_INDEX_TRIGRAMS]
+    return list(dict.fromkeys(ranked(w)[0] for w in best))
+
+
+def _pg_frequencies(table, grams: list[str]) -> dict[str, int]:
+    """{trigram: latest rows of `table` holding it}: one statement for the trigrams not seen yet."""
+    key = (str(db.engine.url), table.name)
     with _lock:
         known = {g: _cache[(key, g)] for g in grams if (key, g) in _cache}
     missing = [g for g in grams if g not in known]
@@ -98,4 +113,4 @@ def rarest_words(table, words: list[str], keep: int) -> list[str]:
                 _cache.clear()
             _cache.update({(key, g): n for g, n in found.items()})
         known.update(found)
-    return sorted(words, key=lambda w: (sum(known[g] for g in trigrams(w)), -len(w), w))[:keep]
+    return known
