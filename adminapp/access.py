@@ -608,16 +608,25 @@ def owns_programme(user: User | None) -> bool:
         select(Programme.id).where(Programme.owner_unit_id == user.unit_id).limit(1)).first() is not None
 
 
-def _memo(user: User, key: str, compute: Callable[[], bool]) -> bool:
-    """Per-user, per-request memo of a structural fact (menus ask several times per page)."""
+def _unit_facts(user: User) -> dict[str, bool]:
+    """Per-user, per-request memo of the structural facts the offered actions read (menus and list buttons ask
+    several times per page): is there a unit below the user's, does the user's unit own a programme. Both in one
+    statement, the first time either is asked."""
     cache = user.__dict__.setdefault("_offers_cache", {})
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
+    if "below" not in cache:
+        from adminapp import unit_history
+        from adminapp.extensions import db
+
+        unit = user.unit
+        below = select(Unit.id).where(subtree_condition(Unit.path, unit.path), Unit.id != unit.id,
+                                      Unit.active.is_(True), unit_history.valid_on()).limit(1).exists()
+        owns = select(Programme.id).where(Programme.owner_unit_id == unit.id).limit(1).exists()
+        cache["below"], cache["owns_programme"] = (bool(v) for v in db.session.execute(select(below, owns)).one())
+    return cache
 
 
 def _launches(user: User) -> bool:
-    return is_global(user) or _memo(user, "below", lambda: unit_has_subordinates(user.unit))
+    return is_global(user) or (user.unit is not None and _unit_facts(user)["below"])
 
 
 def _initiative_action(user: User, action: str, obj: Any) -> bool:
@@ -631,7 +640,7 @@ def _initiative_action(user: User, action: str, obj: Any) -> bool:
     if is_global(user):
         return True
     if action == "honour":  # only the programme's owner honours
-        return _memo(user, "owns_programme", lambda: owns_programme(user))
+        return user.unit is not None and _unit_facts(user)["owns_programme"]
     if action == "select":  # selection is among what the units below nominated
         return _launches(user)
     if action in ("nominate", "withdraw"):  # the top of the tree has nobody to nominate to

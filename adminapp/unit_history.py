@@ -302,6 +302,24 @@ def former_names(unit_ids: Iterable[int]) -> dict[int, list[UnitVersion]]:
     return out
 
 
+def names_and_former(codes: Iterable[str], unit_ids: Iterable[int], label) -> tuple[dict[str, str], dict]:
+    """({code: `label` of that unit} for `codes`, former_names(unit_ids)) in one statement: a unit list shows
+    its rows' ancestors by name and its rows' former names on hover."""
+    codes, ids = set(codes), set(unit_ids)
+    if not codes:
+        return {}, former_names(ids)
+    closed = and_(UnitVersion.unit_id == Unit.id, UnitVersion.valid_to.is_not(None), Unit.id.in_(ids or [-1]))
+    names: dict[str, str] = {}
+    former: dict[int, list[UnitVersion]] = {}
+    for code, name, version in db.session.execute(
+            select(Unit.code, label, UnitVersion).outerjoin(UnitVersion, closed).where(Unit.code.in_(codes))
+            .order_by(UnitVersion.unit_id, UnitVersion.valid_from)).all():
+        names[code] = name
+        if version is not None:
+            former.setdefault(version.unit_id, []).append(version)
+    return names, former
+
+
 def former_title(unit: Unit, former: list[UnitVersion]) -> str:
     """"Name (từ … đến …); …" of the unit's former names that differ from today's (the hover text)."""
     return "; ".join(f"{v.name} ({period_label(v)})" for v in former if v.name != unit.name)

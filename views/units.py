@@ -127,9 +127,7 @@ class UnitView(ScopedModelView):
         if kwargs.get("execute", True) and rows:
             codes = {c for u in rows for c in u.path.strip("/").split("/")}
             label = Unit.name if "short_name" in self._hidden() else db.func.coalesce(Unit.short_name, Unit.name)
-            g.unit_names = dict(db.session.execute(db.select(Unit.code, label).where(Unit.code.in_(codes))).all())
-            ids = [u.id for u in rows]
-            g.unit_former = unit_history.former_names(ids)
+            g.unit_names, g.unit_former = unit_history.names_and_former(codes, [u.id for u in rows], label)
             g.unit_successors = unit_history.successors([u.id for u in rows if u.valid_to is not None])
         return count, rows
 
