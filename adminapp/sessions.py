@@ -19,7 +19,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 
 from adminapp.extensions import db
 from models import User, UserSession, utcnow
@@ -49,11 +49,19 @@ def start(user: User, *, ip: str | None = None, user_agent: str | None = None,
     return token
 
 
-def live_condition(token: str | None, lifetime_seconds: int, now: datetime | None = None):
-    """SQL condition: the session row of `token` exists, has not ended and has not expired."""
-    since = (now or utcnow()) - timedelta(seconds=lifetime_seconds)
-    return ((UserSession.token_hash == token_hash(token or "")) & UserSession.ended_at.is_(None)
-            & (UserSession.created_at > since))
+# SQL condition: the session row of a token exists, has not ended and has not expired; its values are
+# live_params(...). Bound, so that a statement built with it once serves every request (the user loader).
+LIVE = ((UserSession.token_hash == bindparam("live_token")) & UserSession.ended_at.is_(None)
+        & (UserSession.created_at > bindparam("live_since")))
+
+
+def live_params(token: str | None, lifetime_seconds: float, now: datetime | None = None) -> dict:
+    return {"live_token": token_hash(token or ""), "live_since": (now or utcnow()) - timedelta(seconds=lifetime_seconds)}
+
+
+def live_condition(token: str | None, lifetime_seconds: float, now: datetime | None = None):
+    """LIVE with the values of `token` (a condition to use in any statement)."""
+    return LIVE.params(**live_params(token, lifetime_seconds, now))
 
 
 def end(token: str | None, reason: str = "logout", now: datetime | None = None) -> int:
