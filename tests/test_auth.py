@@ -321,3 +321,24 @@ def test_a_login_during_an_admins_edit_is_no_conflict(ctx, login_as, user):
     assert r.status_code == 302
     db.session.expire_all()
     assert user("hanoi.viewer").full_name == "Phạm Thu Hà (đã sửa)"
+
+
+def test_the_user_loader_is_one_indexed_statement(ctx, login_as):
+    """Every request loads the user, the unit, the roles and the bell's count in one statement built once, and
+    reads no whole table for it (joinedload's nested "LEFT JOIN (user_role JOIN role)" made SQLite materialise
+    the roles of every user on every request)."""
+    from tests.conftest import recorded_statements
+
+    client = login_as("hanoi.officer")
+    with recorded_statements() as recorded:
+        html = client.get("/admin/").get_data(as_text=True)
+    assert "hanoi.officer" in html or "Hà Nội" in html
+    stmt = ctx.extensions["user_loader_statement"]
+    loads = [(s, p) for s, p in recorded if "FROM user_account JOIN user_session" in s]
+    assert len(loads) == 1, loads
+    if db.engine.dialect.name == "sqlite":
+        statement, parameters = loads[0]
+        with db.engine.connect() as conn:
+            plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+        assert "MATERIALIZE" not in plan and "SCAN user_role" not in plan and "SCAN role" not in plan, plan
+    assert ctx.extensions["user_loader_statement"] is stmt  # not rebuilt
