@@ -152,7 +152,7 @@ def _init_extensions(app: Flask) -> None:
             # the roles by plain outer joins (contains_eager): joinedload's "LEFT JOIN (user_role JOIN role)"
             # made SQLite materialise the roles of every user on every request
             stmt = app.extensions["user_loader_statement"] = (
-                db.select(User, notifications.unread_subquery(User.id))
+                db.select(User, notifications.unread_subquery(User.id), areas.aliases_subquery(User.unit_id))
                 .join(UserSession, (UserSession.user_id == User.id) & sessions.LIVE)
                 .outerjoin(user_role, user_role.c.user_id == User.id).outerjoin(Role, Role.id == user_role.c.role_id)
                 .where(User.id == bindparam("uid")).order_by(Role.id)
@@ -161,8 +161,9 @@ def _init_extensions(app: Flask) -> None:
         row = db.session.execute(stmt, {"uid": uid, **params}).unique().one_or_none()
         if row is None or not row[0].is_active:
             return None
-        user, unread = row
+        user, unread, aliases = row
         user.unread_at_load = unread  # the bell of every page (notifications.bell_count), in the same statement
+        user.area_aliases_at_load = areas.parse_aliases(aliases)  # a province's scope (access._initiative_areas)
         return user
 
 

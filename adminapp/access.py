@@ -386,7 +386,11 @@ def _initiative_areas(user: User) -> list[int]:
         return areas.scope_areas(db.session.connection(), user.unit_id)
     cache = g.setdefault("initiative_areas", {})
     if user.unit_id not in cache:
-        cache[user.unit_id] = areas.scope_areas(db.session.connection(), user.unit_id)
+        loaded = getattr(_real(user), "area_aliases_at_load", None)  # read with the user (the user loader)
+        if loaded is not None and not g.get("areas_changed"):
+            cache[user.unit_id] = [user.unit_id, *loaded]
+        else:
+            cache[user.unit_id] = areas.scope_areas(db.session.connection(), user.unit_id)
     return cache[user.unit_id]
 
 

@@ -17,7 +17,8 @@ level-1 unit above its unit.
 """
 from __future__ import annotations
 
-from sqlalchemy import delete, event, insert, or_, select, update
+from flask import g, has_request_context
+from sqlalchemy import String, cast, delete, event, func, insert, or_, select, update
 
 from models import AreaAlias, Initiative, Unit
 
@@ -48,12 +49,27 @@ def scope_areas(connection, unit_id: int) -> list[int]:
     return [unit_id, *aliases]
 
 
+def aliases_subquery(unit_id):
+    """The area ids merged into `unit_id` (a value or a column), as one "3,17" string: the user loader reads a
+    province officer's aliases with the user (parse_aliases), not by a statement of its own."""
+    return (select(func.aggregate_strings(cast(AreaAlias.area_unit_id, String), ","))
+            .where(AreaAlias.unit_id == unit_id).scalar_subquery())
+
+
+def parse_aliases(value: str | None) -> list[int]:
+    """aliases_subquery's string as scope_areas orders the aliases."""
+    return sorted(int(v) for v in value.split(",")) if value else []
+
+
 def merge(connection, source_ids: list[int], target_id: int) -> None:
     """Level-1 units `source_ids` merge into the level-1 unit `target_id`: their initiatives (and those already
     counted under them) count under the target from now on, without rewriting a row."""
     sources = [s for s in source_ids if s != target_id]
     if not sources:
         return
+    if has_request_context():  # what this request read of the aliases (with the user, access's cache) is stale
+        g.areas_changed = True
+        g.pop("initiative_areas", None)
     connection.execute(update(AreaAlias).where(AreaAlias.unit_id.in_(sources)).values(unit_id=target_id))
     connection.execute(delete(AreaAlias).where(AreaAlias.area_unit_id.in_([*sources, target_id])))
     connection.execute(insert(AreaAlias), [{"area_unit_id": s, "unit_id": target_id} for s in sources])

@@ -156,8 +156,15 @@ def test_the_merged_officers_sorts_walk_indexes(ctx, merged):
 
 
 def test_the_merged_officers_list_page(merged, login_as):
+    """The merged province's areas come with the user (the loader's statement), not by a statement of their own."""
+    from tests.conftest import recorded_statements
+
     made, _ = merged
-    html = login_as("nghean.officer").get("/admin/initiatives/?sort=1&desc=1").get_data(as_text=True)
+    client = login_as("nghean.officer")
+    with recorded_statements() as recorded:
+        html = client.get("/admin/initiatives/?sort=1&desc=1").get_data(as_text=True)
     for ini in made[:6]:
         assert ini.tracking_code in html
     assert made[6].tracking_code not in html
+    alias_reads = [s for s, _ in recorded if "area_alias" in s]
+    assert len(alias_reads) == 1 and "FROM user_account JOIN user_session" in alias_reads[0], alias_reads
