@@ -35,10 +35,7 @@ def _programme_options():
     """The programmes the user sees (evaluated per request, see InitiativeView._get_filter_groups)."""
     if current_user is None or not getattr(current_user, "is_authenticated", False):
         return []
-    rows = db.session.execute(
-        access.scope(current_user, Programme, db.select(Programme.id, Programme.name)).order_by(Programme.id.desc())
-    ).all()
-    return [(str(pid), name) for pid, name in rows]
+    return [(str(row.id), row.name) for row in programme_service.visible_programmes(current_user)]
 
 
 def _status_formatter(view, context, model, name):  # noqa: ARG001

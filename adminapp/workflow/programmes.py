@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
 
 from adminapp import access, audit, clock, labels, unit_history
 from adminapp.extensions import db
@@ -196,21 +196,34 @@ def quota_line(programme: Programme, unit: Unit) -> QuotaLine:
     return QuotaLine(unit, row.quota if row else None, row.used if row else 0)
 
 
-def quota_lines_for(user: User, limit: int = 10) -> list[tuple[Programme, QuotaLine]]:
-    """"đã đề xuất 3/4" of the user's unit in each published programme it takes part in (below the owner),
-    in one statement: the programme, its owner unit and the unit's quota row."""
-    if user.unit is None:
+def visible_programmes(user: User) -> list:
+    """Rows (id, name, status, owner_unit_id, owner_path, quota, used) of every programme `user` sees, newest
+    first, with the user's unit's quota in each: one statement per request, which both the initiative list's
+    programme filter and its quota lines read."""
+    from flask import g, has_request_context
+
+    if user is None or not getattr(user, "is_authenticated", False) or user.unit is None:
         return []
-    query = (
-        access.scope(user, Programme, select(Programme, ProgrammeQuota))
-        .outerjoin(ProgrammeQuota, and_(ProgrammeQuota.programme_id == Programme.id,
-                                        ProgrammeQuota.unit_id == user.unit_id))
-        .options(joinedload(Programme.owner_unit))
-        .where(Programme.status == "published", Programme.owner_unit_id != user.unit_id)
-        .order_by(Programme.id.desc()).limit(limit)
-    )
-    return [(programme, QuotaLine(user.unit, row.quota if row else None, row.used if row else 0))
-            for programme, row in db.session.execute(query).all() if in_programme_tree(programme, user.unit)]
+    cache = g.setdefault("visible_programmes", {}) if has_request_context() else {}
+    if user.id not in cache:
+        owner = aliased(Unit)  # not Unit: the scope's subqueries on Unit must not correlate with it
+        cache[user.id] = db.session.execute(
+            access.scope(user, Programme, select(
+                Programme.id, Programme.name, Programme.status, Programme.owner_unit_id,
+                owner.path.label("owner_path"), ProgrammeQuota.quota, ProgrammeQuota.used))
+            .join(owner, owner.id == Programme.owner_unit_id)
+            .outerjoin(ProgrammeQuota, and_(ProgrammeQuota.programme_id == Programme.id,
+                                            ProgrammeQuota.unit_id == user.unit_id))
+            .order_by(Programme.id.desc())).all()
+    return cache[user.id]
+
+
+def quota_lines_for(user: User, limit: int = 10) -> list[tuple]:
+    """"đã đề xuất 3/4" of the user's unit in each published programme it takes part in (below the owner):
+    (the programme's row of visible_programmes, its QuotaLine)."""
+    return [(row, QuotaLine(user.unit, row.quota, row.used or 0)) for row in visible_programmes(user)
+            if row.status == "published" and row.owner_unit_id != user.unit_id
+            and user.unit.path.startswith(row.owner_path)][:limit]
 
 
 def in_programme_tree(programme: Programme, unit: Unit) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, recorded_statements
 from tests.initiatives.test_public import URL, form_data
 
 COLUMNS = [
@@ -96,6 +96,10 @@ def test_seed_programme_end_to_end(client, login_as, unit, programme):
         html = bulk(cdcs, [iid2], "nominate")
         assert "đã dùng hết chỉ tiêu" in html and status_of(iid2) == "appraised"
         assert "đã đề xuất 1/1" in html  # the quota line above the list
+        with recorded_statements() as recorded:  # the quota line and the programme filter: one read of programmes
+            html = cdcs.get("/admin/initiatives/").get_data(as_text=True)
+        assert "đã đề xuất 1/1" in html
+        assert len([s for s, _ in recorded if s.startswith("SELECT programme.id")]) == 1, recorded
 
         html = bulk(hoankiem, [iid, iid2], "select", score="85")
         assert "Xét chọn: 1 sáng kiến đã xử lý, 1 bỏ qua" in html
