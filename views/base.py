@@ -32,6 +32,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm
+from flask_admin.model.base import FilterGroup
 from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
 from flask_admin.model.form import converts
 from flask_login import current_user
@@ -345,16 +346,21 @@ class ScopedModelView(ModelView):
                 if self._rule_name(getattr(flt, "column", "")) in hidden}
 
     def _get_filter_groups(self):
-        groups = super()._get_filter_groups()
+        """Flask-Admin's filter groups (model/base.py, 2.2) built for this request: options given as a callable
+        (the programmes the user sees) are asked now, and nothing is stored on the view, which every request
+        and thread shares (refreshing its cache per request let one user's options reach another's page). A
+        filter on a field hidden from the user is left out."""
+        if not self._filters:
+            return None
         skip = self._hidden_filter_indexes()
-        if not groups or not skip:
-            return groups
-        kept = type(groups)()
-        for label, items in groups.items():
-            items = [item for item in items if item["index"] not in skip]
-            if items:
-                kept[label] = items
-        return kept
+        groups: dict[str, FilterGroup] = {}
+        for i, flt in enumerate(self._filters):
+            if i in skip:
+                continue
+            group = groups.setdefault(str(flt.name), FilterGroup(flt.name))
+            group.append({"index": i, "arg": self.get_filter_arg(i, flt), "operation": flt.operation(),
+                          "options": flt.get_options(self) or None, "type": flt.data_type})
+        return dict(group.non_lazy() for group in groups.values())
 
     def _apply_form_rules(self, form):
         """Hidden fields leave the form; read-only ones are shown disabled. A posted value for either is

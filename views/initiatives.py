@@ -222,11 +222,6 @@ class InitiativeView(ScopedModelView):
             abort(404)
         return super().get_one(id)
 
-    def _get_filter_groups(self):
-        # Flask-Admin caches filter options at start-up; the programme choices depend on the user.
-        self._refresh_filters_cache()
-        return super()._get_filter_groups()
-
     # ----------------------------------------------------------------- shown above the list
 
     def quota_lines(self):

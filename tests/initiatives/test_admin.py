@@ -330,3 +330,28 @@ def test_bad_review_requests_never_fail(ctx, login_as, programme, submit, form, 
     # a list action this user is not offered (unknown, or Biểu dương at a grassroots union) is refused outright
     offered = form["action"] not in ("explode", "honour")
     assert bulk_r.status_code in ((302, 400) if offered else (403,))
+
+
+def test_the_programme_filter_offers_each_user_their_own_programmes(ctx, unit, login_as):
+    """The programme filter's options are the programmes the user sees, built for each request without changing
+    the view every request shares (a cache refreshed per request let one user's options reach another's page)."""
+    import json
+    from datetime import date
+
+    from adminapp.extensions import db
+    from adminapp.workflow import programmes
+    from views.base import ScopedModelView
+
+    programmes.create_programme(None, owner=unit("01"), name="Sáng kiến riêng Hà Nội", slug="rieng-ha-noi",
+                                submission_opens=date(2021, 3, 10), submission_closes=date(2021, 4, 20),
+                                application_from=date(2021, 2, 1), application_to=date(2021, 5, 31))
+    db.session.commit()
+    view = next(v for v in ctx.extensions["admin"][0]._views
+                if isinstance(v, ScopedModelView) and v.endpoint == "initiatives")
+    shared = (view._filters, view._filter_groups, view._filter_args)
+    hanoi = login_as("hanoi.officer").get("/admin/initiatives/").get_data(as_text=True)
+    nghean = login_as("nghean.officer").get("/admin/initiatives/").get_data(as_text=True)
+    name = json.dumps("Sáng kiến riêng Hà Nội")[1:-1]  # as the filter's options (JSON) hold it
+    assert name in hanoi and name not in nghean
+    assert (view._filters, view._filter_groups, view._filter_args) == shared
+    assert all(a is b for a, b in zip((view._filters, view._filter_groups, view._filter_args), shared, strict=True))
