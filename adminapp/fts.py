@@ -39,14 +39,21 @@ def trigrams(word: str) -> list[str]:
 def frequencies(vocab: str, grams: list[str]) -> dict[str, int]:
     """{trigram: rows holding it} from the fts5vocab table `vocab`: one statement for the ones not known yet
     (one `term = ?` arm each, the lookup fts5vocab serves from the index; `term IN (…)` walks every term)."""
-    key = str(db.engine.url)
+    def read(missing):
+        arms = " UNION ALL ".join(f"SELECT term, doc FROM {vocab} WHERE term = :t{i}" for i in range(len(missing)))
+        rows = dict(db.session.execute(text(arms), {f"t{i}": g for i, g in enumerate(missing)}).all())
+        return {g: int(rows.get(g, 0)) for g in missing}
+
+    return _cached(str(db.engine.url), grams, read)
+
+
+def _cached(key, grams: list[str], read) -> dict[str, int]:
+    """{trigram: frequency} from the process's cache, `read(missing)` (one statement) for the others."""
     with _lock:
         known = {g: _cache[(key, g)] for g in grams if (key, g) in _cache}
     missing = [g for g in grams if g not in known]
     if missing:
-        arms = " UNION ALL ".join(f"SELECT term, doc FROM {vocab} WHERE term = :t{i}" for i in range(len(missing)))
-        rows = dict(db.session.execute(text(arms), {f"t{i}": g for i, g in enumerate(missing)}).all())
-        found = {g: int(rows.get(g, 0)) for g in missing}
+        found = read(missing)
         with _lock:
             if len(_cache) + len(found) > _CACHE_MAX:
                 _cache.clear()
@@ -97,20 +104,12 @@ def pg_index_trigrams(table, words: list[str]) -> list[str]:
 
 def _pg_frequencies(table, grams: list[str]) -> dict[str, int]:
     """{trigram: latest rows of `table` holding it}: one statement for the trigrams not seen yet."""
-    key = (str(db.engine.url), table.name)
-    with _lock:
-        known = {g: _cache[(key, g)] for g in grams if (key, g) in _cache}
-    missing = [g for g in grams if g not in known]
-    if missing:
-        from sqlalchemy import func, literal_column, select
+    from sqlalchemy import func, literal_column, select
 
+    def read(missing):
         latest = select(table.c.search_text).order_by(table.c.id.desc()).limit(PG_SAMPLE_ROWS).subquery()
         counts = [func.count().filter(func.strpos(latest.c.search_text, g) > 0) for g in missing]
         row = db.session.execute(select(literal_column("1"), *counts).select_from(latest)).one()
-        found = dict(zip(missing, row[1:], strict=True))
-        with _lock:
-            if len(_cache) + len(found) > _CACHE_MAX:
-                _cache.clear()
-            _cache.update({(key, g): n for g, n in found.items()})
-        known.update(found)
-    return known
+        return dict(zip(missing, row[1:], strict=True))
+
+    return _cached((str(db.engine.url), table.name), grams, read)
