@@ -107,10 +107,32 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def _init_planner_settings(app: Flask) -> None:
+    """PostgreSQL: PG_RANDOM_PAGE_COST on every connection of the app's engine (committed, so that the pool's
+    rollback on return keeps it)."""
+    cost = str(app.config.get("PG_RANDOM_PAGE_COST") or "").strip()
+    if not cost:
+        return
+    value = float(cost)  # a number, or the app does not start
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _set_costs(dbapi_connection, connection_record):  # noqa: ARG001
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET random_page_cost = {value}")
+        dbapi_connection.commit()
+
+
 def _init_extensions(app: Flask) -> None:
     import models  # noqa: F401  (register the tables)
 
     db.init_app(app)
+    _init_planner_settings(app)
     migrate.init_app(app, db, directory=os.path.join(BASE_DIR, "migrations"), compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)

@@ -473,7 +473,10 @@ def main() -> int:
                         help="which databases to measure (default: SQLite, then PostgreSQL if reachable)")
     args = parser.parse_args()
     db_urls = [None] if args.db != "postgresql" else []
-    pg_url = os.environ.get("BENCH_DATABASE_URL") if args.db != "sqlite" else None
+    # --db postgresql: the local server unless BENCH_DATABASE_URL names another (the README's default)
+    pg_url = (os.environ.get("BENCH_DATABASE_URL")
+              or ("postgresql://postgres@127.0.0.1:5432/test" if args.db == "postgresql" else None)) \
+        if args.db != "sqlite" else None
     if pg_url:
         try:
             eng = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))

@@ -613,6 +613,7 @@ class ScopedModelView(ModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """Flask-Admin's get_list (contrib/sqla/view.py, 2.2) with a capped count on list pages."""
         joins, count_joins = {}, {}
+        g.pop("search_walk", None)  # what an earlier list of this request walked says nothing of this one
         query = self.get_query()
         count_query = self.get_count_query() if not self.simple_list_pager else None
         if hasattr(query, "_join_entities"):
