@@ -680,7 +680,9 @@ def offers(user: User | None, what: str, obj: Any = None) -> bool:
     if what == "unit.edit":
         if not has_permission(user, "unit.manage") or obj is None:
             return False
-        return is_global(user) or (obj.parent is not None and unit_in_subtree(user, obj.parent))
+        # its parent at or below the user's unit, i.e. the unit strictly below it (read from the paths: asking
+        # for the parent loaded it, one statement for a list row whose parent was not on the page)
+        return is_global(user) or (obj.parent_id is not None and is_strictly_below(obj, user.unit))
     if what.startswith("initiative."):
         return _initiative_action(user, what.split(".", 1)[1], obj)
     raise LookupError(f"unknown offer {what!r}")

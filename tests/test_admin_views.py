@@ -267,3 +267,20 @@ def test_row_links_are_the_links_url_for_builds(ctx, login_as):
             kind = "details_view" if "/details/" in href else "edit_view"
             assert href == url_for(f"units.{kind}", id=int(row_id), url=back), href
     assert "%00" not in html
+
+
+def test_a_pages_rows_load_by_their_ids_alone(ctx, login_as):
+    """The ids of a page carry the scope and the filters; the rows are then loaded by those ids alone (kept in the
+    rows' query, PostgreSQL evaluated the scope again over the whole table)."""
+    from tests.conftest import recorded_statements
+
+    client = login_as("hanoi.officer")
+    for url, table in (("/admin/units/", "unit"), ("/admin/initiatives/?flt1_1=submitted", "initiative"),
+                       ("/admin/registrations/", "registration"), ("/admin/units/?sort=1", "unit")):
+        with recorded_statements() as recorded:
+            assert client.get(url).status_code == 200, url
+        loads = [s for s, _ in recorded if f"{table}.id AS {table}_id" in s and f"{table}.id IN (SELECT" in s]
+        assert len(loads) == 1, (url, [s[:120] for s, _ in recorded])
+        outer = " ".join(loads[0].split()).split(f"{table}.id IN (SELECT")[0]
+        where = outer.rsplit(" WHERE ", 1)[-1] if " WHERE " in outer else ""
+        assert where.strip() == "", (url, outer[-300:])
