@@ -492,9 +492,12 @@ class Registration(db.Model):
     reviewed_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="RESTRICT"))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     version = db.Column(db.Integer, nullable=False, default=1)
+    # the level-1 unit of `unit` when the list was made (or its unit moved), as initiatives have it: a province
+    # officer's lists are an index walk of (area_unit_id, column, id) (adminapp/areas.py, migration 0025)
+    area_unit_id = db.Column(db.Integer, db.ForeignKey("unit.id", ondelete="RESTRICT"))
 
     campaign = db.relationship("Campaign")
-    unit = db.relationship("Unit")
+    unit = db.relationship("Unit", foreign_keys=[unit_id])
     reviewed_by = db.relationship("User")
     participants = db.relationship("Participant", back_populates="registration",
                                    order_by="Participant.sort_order, Participant.id")
@@ -511,6 +514,10 @@ class Registration(db.Model):
         db.Index("ix_registration_status_id", "status", "id", "campaign_id"),
         db.Index("ix_registration_sent_at_id", "sent_at", "id", "campaign_id"),
         db.Index("ix_registration_reviewed_at_id", "reviewed_at", "id", "campaign_id"),
+        # a province officer's list in each of those orders (scope: area_unit_id, adminapp/access.py)
+        db.Index("ix_registration_area_id", "area_unit_id", "id", "campaign_id"),
+        *(db.Index(f"ix_registration_area_{column}_id", "area_unit_id", column, "id", "campaign_id")
+          for column in ("status", "sent_at", "reviewed_at")),
     )
 
     def __str__(self) -> str:

@@ -107,13 +107,23 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+PLAN_CACHE_MODES = ("auto", "force_custom_plan", "force_generic_plan")
+
+
 def _init_planner_settings(app: Flask) -> None:
-    """PostgreSQL: PG_RANDOM_PAGE_COST on every connection of the app's engine (committed, so that the pool's
-    rollback on return keeps it)."""
+    """PostgreSQL: PG_RANDOM_PAGE_COST and PG_PLAN_CACHE_MODE on every connection of the app's engine (committed,
+    so that the pool's rollback on return keeps them)."""
+    settings = []
     cost = str(app.config.get("PG_RANDOM_PAGE_COST") or "").strip()
-    if not cost:
+    if cost:
+        settings.append(f"SET random_page_cost = {float(cost)}")  # a number, or the app does not start
+    mode = str(app.config.get("PG_PLAN_CACHE_MODE") or "").strip()
+    if mode:
+        if mode not in PLAN_CACHE_MODES:
+            raise ValueError(f"PG_PLAN_CACHE_MODE must be one of {', '.join(PLAN_CACHE_MODES)}")
+        settings.append(f"SET plan_cache_mode = {mode}")
+    if not settings:
         return
-    value = float(cost)  # a number, or the app does not start
     from sqlalchemy import event
 
     with app.app_context():
@@ -124,7 +134,8 @@ def _init_planner_settings(app: Flask) -> None:
     @event.listens_for(engine, "connect")
     def _set_costs(dbapi_connection, connection_record):  # noqa: ARG001
         with dbapi_connection.cursor() as cursor:
-            cursor.execute(f"SET random_page_cost = {value}")
+            for statement in settings:
+                cursor.execute(statement)
         dbapi_connection.commit()
 
 
@@ -133,10 +144,14 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     _init_planner_settings(app)
+    from adminapp import prepared
+
+    with app.app_context():
+        prepared.install(db.engine)
     migrate.init_app(app, db, directory=os.path.join(BASE_DIR, "migrations"), compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
-    from adminapp import notifications  # its session events send e-mail after commit; the user loader reads it
+    from adminapp import access, notifications  # its session events send e-mail after commit; the user loader reads it
 
     limiter.init_app(app)
     babel.init_app(
@@ -174,16 +189,19 @@ def _init_extensions(app: Flask) -> None:
             # the roles by plain outer joins (contains_eager): joinedload's "LEFT JOIN (user_role JOIN role)"
             # made SQLite materialise the roles of every user on every request
             stmt = app.extensions["user_loader_statement"] = (
-                db.select(User, notifications.unread_subquery(User.id), areas.aliases_subquery(User.unit_id))
+                db.select(User, notifications.unread_subquery(User.id), areas.aliases_subquery(User.unit_id),
+                          *access.unit_facts_columns(User.unit_id, bindparam("facts_day")))
                 .join(UserSession, (UserSession.user_id == User.id) & sessions.LIVE)
                 .outerjoin(user_role, user_role.c.user_id == User.id).outerjoin(Role, Role.id == user_role.c.role_id)
                 .where(User.id == bindparam("uid")).order_by(Role.id)
                 .options(joinedload(User.unit), contains_eager(User.roles)))
         params = sessions.live_params(token, app.permanent_session_lifetime.total_seconds())
-        row = db.session.execute(stmt, {"uid": uid, **params}).unique().one_or_none()
+        row = db.session.execute(stmt, {"uid": uid, "facts_day": unit_history.today(), **params}
+                                 ).unique().one_or_none()
         if row is None or not row[0].is_active:
             return None
-        user, unread, aliases = row
+        user, unread, aliases, below, owns_programme = row
+        user.facts_at_load = (bool(below), bool(owns_programme))  # the offered actions (access._unit_facts)
         user.unread_at_load = unread  # the bell of every page (notifications.bell_count), in the same statement
         user.area_aliases_at_load = areas.parse_aliases(aliases)  # a province's scope (access._initiative_areas)
         return user

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, false, literal, select, true
+from sqlalchemy import ColumnElement, any_, case, exists, false, func, literal, literal_column, select, true
 from sqlalchemy.orm import aliased
 
 from models import AuditEvent, Role, Unit, User
@@ -291,10 +291,28 @@ def _visible_campaign_ids(user: User):
     return select(Campaign.id).where(_campaign_condition(user))
 
 
+def _owned_campaigns_condition(user: User) -> ColumnElement[bool]:
+    """Registrations of the campaigns the user's subtree launched. On PostgreSQL as `= ANY(ARRAY(…))`: the
+    campaigns' ids are computed once and the registrations' campaign index answers them, where `IN (…)` next to
+    an OR became a filter on every row of the table."""
+    from adminapp.extensions import db
+
+    owned = select(Campaign.id).where(Campaign.owner_unit_id.in_(subtree_unit_ids(user)))
+    if db.session.get_bind().dialect.name == "postgresql":
+        return Registration.campaign_id == any_(func.array(owned.scalar_subquery()))
+    return Registration.campaign_id.in_(owned)
+
+
 def _registration_condition(user: User) -> ColumnElement[bool]:
-    in_my_subtree = subtree_unit_ids(user)
-    owned = select(Campaign.id).where(Campaign.owner_unit_id.in_(in_my_subtree))
-    return Registration.unit_id.in_(in_my_subtree) | Registration.campaign_id.in_(owned)
+    """The lists of the units in the user's subtree, and every list of a campaign the subtree launched (a unit
+    moved out since stays visible to the campaign's owner). For a province, "in my subtree" is its areas
+    (area_unit_id, adminapp/areas.py), as for initiatives."""
+    if user.unit.level == 1:
+        # the areas as literals: a prepared statement's generic plan (adminapp/prepared.py) then knows them, and
+        # reads the area index, where a plan for any area read the whole table (3 ms for a province's count)
+        ids = [literal_column(str(int(a))) for a in _initiative_areas(user)]
+        return Registration.area_unit_id.in_(ids) | _owned_campaigns_condition(user)
+    return Registration.unit_id.in_(subtree_unit_ids(user)) | _owned_campaigns_condition(user)
 
 
 def _registration_visible(user: User, reg: Registration) -> bool:
@@ -404,15 +422,29 @@ def _initiative_condition(user: User) -> ColumnElement[bool]:
     return Initiative.unit_id.in_(subtree_unit_ids(user))
 
 
-def scope_arms(user: User | None, model: type) -> list[ColumnElement[bool]] | None:
-    """The user's scope of `model` as a union of index equalities, when it is one: a province that absorbed
-    others sees its own area and each predecessor's. A sorted page merges one ordered index walk per arm
+def scope_arms(user: User | None, model: type) -> list | None:
+    """The user's scope of `model` as a union of disjoint arms, when it is one: a province that absorbed
+    others sees its own area and each predecessor's; a province's registrations are its areas' and those of
+    its campaigns outside them. A sorted page merges one ordered index walk per arm
     (views/base.py) instead of sorting the union. None: one condition (scope_condition) serves."""
     user = _real(user)
-    if model is not Initiative or not permissions_of(user) or is_global(user) or user.unit.level != 1:
+    if model not in (Initiative, Registration) or not permissions_of(user) or is_global(user) \
+            or user.unit.level != 1:
         return None
     ids = _initiative_areas(user)
+    if model is Registration:
+        # the province's areas, then the lists of its campaigns outside them (disjoint: no row twice)
+        outside = Registration.area_unit_id.is_(None) | Registration.area_unit_id.not_in(ids)
+        return [Registration.area_unit_id == a for a in ids] + [ScopeRest(_owned_campaigns_condition(user) & outside)]
     return [Initiative.area_unit_id == a for a in ids] if len(ids) > 1 else None
+
+
+class ScopeRest:
+    """The last arm of a scope (scope_arms) that no index reads in sort order, and that is small (a province's
+    campaigns' lists outside the province: usually none): read whole and sorted with the page, not walked."""
+
+    def __init__(self, condition: ColumnElement[bool]):
+        self.condition = condition
 
 
 register_scope(
@@ -612,19 +644,38 @@ def owns_programme(user: User | None) -> bool:
         select(Programme.id).where(Programme.owner_unit_id == user.unit_id).limit(1)).first() is not None
 
 
+def unit_facts_columns(unit_id, day):
+    """The facts _unit_facts reads, as two EXISTS columns correlated to `unit_id` (a column) for `day` (a value or
+    bind parameter): the user loader reads them with the user, in the same statement (adminapp/__init__.py)."""
+    own, child = aliased(Unit), aliased(Unit)
+    upper = func.substr(own.path, 1, func.length(own.path) - 1).concat("0")  # subtree_condition, on a column
+    below = (select(child.id).select_from(own).join(child, (child.path > own.path) & (child.path < upper))
+             .where(own.id == unit_id, child.active.is_(True), _valid_on(day, child)).limit(1).exists())
+    owns = select(Programme.id).where(Programme.owner_unit_id == unit_id).limit(1).exists()
+    return below, owns
+
+
+def _valid_on(day, model):
+    from adminapp import unit_history
+
+    return unit_history.valid_on(day, model=model)
+
+
 def _unit_facts(user: User) -> dict[str, bool]:
     """Per-user, per-request memo of the structural facts the offered actions read (menus and list buttons ask
-    several times per page): is there a unit below the user's, does the user's unit own a programme. Both in one
-    statement, the first time either is asked."""
+    several times per page): is there a unit below the user's, does the user's unit own a programme. The user
+    loader reads both with the user (unit_facts_columns, `facts_at_load`); otherwise one statement, the first
+    time either is asked."""
     cache = user.__dict__.setdefault("_offers_cache", {})
     if "below" not in cache:
         from adminapp import unit_history
         from adminapp.extensions import db
 
-        unit = user.unit
-        below = select(Unit.id).where(subtree_condition(Unit.path, unit.path), Unit.id != unit.id,
-                                      Unit.active.is_(True), unit_history.valid_on()).limit(1).exists()
-        owns = select(Programme.id).where(Programme.owner_unit_id == unit.id).limit(1).exists()
+        loaded = user.__dict__.get("facts_at_load")
+        if loaded is not None:
+            cache["below"], cache["owns_programme"] = loaded
+            return cache
+        below, owns = unit_facts_columns(user.unit_id, unit_history.today())
         cache["below"], cache["owns_programme"] = (bool(v) for v in db.session.execute(select(below, owns)).one())
     return cache
 

@@ -1,4 +1,5 @@
-"""The level-1 unit (province or national sector) of each initiative, kept as `Initiative.area_unit_id`.
+"""The level-1 unit (province or national sector) of each initiative and each registration (a unit's participant
+list), kept as `area_unit_id` on both (AREA_MODELS).
 
 A province officer sees the initiatives of the units in the province's subtree. Written as
 "unit_id IN (the subtree's units)" no index can return them in the order of a sort column, so every
@@ -20,7 +21,9 @@ from __future__ import annotations
 from flask import g, has_request_context
 from sqlalchemy import String, cast, delete, event, func, insert, or_, select, update
 
-from models import AreaAlias, Initiative, Unit
+from models import AreaAlias, Initiative, Registration, Unit
+
+AREA_MODELS = (Initiative, Registration)  # the records that keep their unit's level-1 unit
 
 
 def _codes(path: str) -> list[str]:
@@ -75,12 +78,12 @@ def merge(connection, source_ids: list[int], target_id: int) -> None:
     connection.execute(insert(AreaAlias), [{"area_unit_id": s, "unit_id": target_id} for s in sources])
 
 
-def outside(connection, area: int | None):
-    """Initiatives whose area is not counted under `area` (the level-1 unit they now lie under): the rows a
-    move must rewrite."""
+def outside(connection, area: int | None, model=Initiative):
+    """Rows of `model` (one of AREA_MODELS) whose area is not counted under `area` (the level-1 unit they now
+    lie under): the rows a move must rewrite."""
     if area is None:
-        return Initiative.area_unit_id.is_not(None)
-    return or_(Initiative.area_unit_id.is_(None), Initiative.area_unit_id.not_in(scope_areas(connection, area)))
+        return model.area_unit_id.is_not(None)
+    return or_(model.area_unit_id.is_(None), model.area_unit_id.not_in(scope_areas(connection, area)))
 
 
 def area_of_unit(connection, unit_id: int | None) -> int | None:
@@ -90,13 +93,11 @@ def area_of_unit(connection, unit_id: int | None) -> int | None:
     return area_for_path(connection, path) if path else None
 
 
-@event.listens_for(Initiative, "before_insert")
 def _set_area_on_insert(mapper, connection, target):  # noqa: ARG001
     if target.area_unit_id is None:
         target.area_unit_id = area_of_unit(connection, target.unit_id)
 
 
-@event.listens_for(Initiative, "before_update")
 def _set_area_on_update(mapper, connection, target):  # noqa: ARG001
     from sqlalchemy import inspect
 
@@ -104,8 +105,13 @@ def _set_area_on_update(mapper, connection, target):  # noqa: ARG001
         target.area_unit_id = area_of_unit(connection, target.unit_id)
 
 
+for _model in AREA_MODELS:
+    event.listen(_model, "before_insert", _set_area_on_insert)
+    event.listen(_model, "before_update", _set_area_on_update)
+
+
 def refresh_subtree(session, path: str) -> None:
-    """Rewrite area_unit_id of the initiatives of every unit under `path` (after a move): one UPDATE per
+    """Rewrite area_unit_id of the initiatives and registrations of every unit under `path` (after a move): one UPDATE per
     level-1 unit the subtree now lies under (one, unless the subtree's top became a root)."""
     from adminapp.access import subtree_condition
 
@@ -121,5 +127,6 @@ def refresh_subtree(session, path: str) -> None:
         units = select(Unit.id).where(subtree_condition(Unit.path, prefix))
         if area is None:  # the root itself: only its own initiatives
             units = select(Unit.id).where(Unit.path == prefix)
-        session.execute(update(Initiative).where(Initiative.unit_id.in_(units), outside(conn, area))
-                        .values(area_unit_id=area).execution_options(synchronize_session=False))
+        for model in AREA_MODELS:
+            session.execute(update(model).where(model.unit_id.in_(units), outside(conn, area, model))
+                            .values(area_unit_id=area).execution_options(synchronize_session=False))

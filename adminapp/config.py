@@ -23,6 +23,10 @@ class Config:
     # server's setting). PostgreSQL's default 4.0 is for spinning disks; on SSD or a database held in memory
     # it makes the planner prefer marking a bitmap of half the table to reading rows in an index's order.
     PG_RANDOM_PAGE_COST = os.environ.get("PG_RANDOM_PAGE_COST", "1.1")
+    # PostgreSQL: plan_cache_mode of each connection (empty: the server's, `auto`). The app's statements are
+    # prepared once a connection has run them 5 times (adminapp/prepared.py); "force_custom_plan" plans each
+    # execution for its values, as an unprepared statement is.
+    PG_PLAN_CACHE_MODE = os.environ.get("PG_PLAN_CACHE_MODE", "")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     BABEL_DEFAULT_LOCALE = "vi"

@@ -14,7 +14,7 @@ from sqlalchemy import func, literal, select, update
 
 from adminapp import access, areas, audit, unit_history
 from adminapp.extensions import db
-from models import Initiative, Unit, User
+from models import Unit, User
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -162,7 +162,7 @@ def _move(unit: Unit, new_parent: Unit | None, day: date) -> bool:
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Unit):
             db.session.expire(obj, ["path", "level"])
-        elif isinstance(obj, Initiative):
+        elif isinstance(obj, areas.AREA_MODELS):
             db.session.expire(obj, ["area_unit_id"])
     with unit_history.effective(day):
         unit.parent = new_parent
@@ -241,16 +241,17 @@ def move_many(units: list[Unit], new_parent: Unit, day: date) -> list[Unit]:
         counted = set(areas.scope_areas(conn, area)) if area is not None else set()
         before = {areas.level1_code(u.path) for u in moving}  # u.path: the path before the move
         if not set(conn.execute(select(Unit.id).where(Unit.code.in_(before))).scalars()) <= counted:
-            for i in range(0, len(moved_ids), 5000):
-                db.session.execute(update(Initiative).where(Initiative.unit_id.in_(moved_ids[i:i + 5000]),
-                                                            areas.outside(conn, area))
-                                   .values(area_unit_id=area).execution_options(synchronize_session=False))
+            for model in areas.AREA_MODELS:
+                for i in range(0, len(moved_ids), 5000):
+                    db.session.execute(update(model).where(model.unit_id.in_(moved_ids[i:i + 5000]),
+                                                           areas.outside(conn, area, model))
+                                       .values(area_unit_id=area).execution_options(synchronize_session=False))
     moved = set(moved_ids)
     for key, obj in list(db.session.identity_map.items()):
         if isinstance(obj, Unit):
             if key[1][0] in moved:
                 db.session.expire(obj, ["path", "level", "parent_id", "parent", "version"])
-        elif isinstance(obj, Initiative):
+        elif isinstance(obj, areas.AREA_MODELS):
             db.session.expire(obj, ["area_unit_id"])
     return moving
 

@@ -135,7 +135,7 @@ def version_condition(day: date):
 
 def valid_on(day: date | None = None, model=Unit):
     """Units valid on `day` (default today): pickers, new records, the public form."""
-    day = day or today()
+    day = today() if day is None else day  # a date or a bind parameter
     return and_(or_(model.valid_from.is_(None), model.valid_from <= day),
                 or_(model.valid_to.is_(None), model.valid_to >= day))
 

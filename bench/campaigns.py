@@ -68,6 +68,8 @@ def generate_campaigns(n: int, seed: int = 13, progress=None) -> tuple[int, int]
     by_province: dict[str, list[int]] = {}
     for uid, path in grassroots:
         by_province.setdefault(path.strip("/").split("/")[1], []).append(uid)
+    level1_ids = {code: uid for uid, code, _ in level1}
+    area_of = {uid: level1_ids.get(code) for code, uids in by_province.items() for uid in uids}  # adminapp/areas.py
 
     campaign_id = _next_id(Campaign.id)
     ccols = ["id", "owner_unit_id", "name", "launch_level", "kind", "start_date", "end_date", "description",
@@ -111,7 +113,7 @@ def generate_campaigns(n: int, seed: int = 13, progress=None) -> tuple[int, int]
             reviewed = spread_time(rnd, sent, sent + timedelta(days=15)) if status in ("approved", "rejected") \
                 else None
             reg_rows.append((reg_id, cid, uid, status, "Danh sách thiếu thông tin." if status == "rejected" else None,
-                             False, sent, sent, reviewed, created, 1))
+                             False, sent, sent, reviewed, created, 1, area_of.get(uid)))
             count = int(n_free * share * wi / total_w)
             if status != "not_sent":
                 count += 1  # a sent list is never empty
@@ -119,7 +121,7 @@ def generate_campaigns(n: int, seed: int = 13, progress=None) -> tuple[int, int]
             reg_id += 1
     copy_rows(CampaignUnit.__table__, ["campaign_id", "unit_id", "role_id"], cu_rows)
     copy_rows(Registration.__table__, ["id", "campaign_id", "unit_id", "status", "last_reason", "reopened", "read_at",
-                                       "sent_at", "reviewed_at", "created_at", "version"], reg_rows)
+                                       "sent_at", "reviewed_at", "created_at", "version", "area_unit_id"], reg_rows)
     _setval("registration")
     # spread the rounding remainder so the participants total about n
     missing = n - sum(c for _, c in sizes)

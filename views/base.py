@@ -566,15 +566,21 @@ class ScopedModelView(ModelView):
         def ordered(columns):
             return [columns[i].desc() if desc else columns[i].asc() for i, (_, desc) in zip(positions, keys, strict=True)]
 
+        rest = [arm.condition for arm in arms if isinstance(arm, access.ScopeRest)]
+        arms = [arm for arm in arms if not isinstance(arm, access.ScopeRest)]
         if db.session.get_bind().dialect.name == "sqlite":
-            # a compound SELECT ordered as a whole: SQLite merges the arms, each walking its index in order
-            union = db.union_all(*(base.filter(arm).statement for arm in arms))
+            # a compound SELECT ordered as a whole: SQLite merges the arms, each walking its index in order. The
+            # small rest is materialised first: asked for in sort order, SQLite scanned the whole table for it
+            rest_sql = [db.select(*cte.c) for cte in (base.filter(cond).statement.cte(f"scope_rest_{i}")
+                                                      .prefix_with("MATERIALIZED") for i, cond in enumerate(rest))]
+            union = db.union_all(*(base.filter(arm).statement for arm in arms), *rest_sql)
             picked = union.order_by(*ordered(list(union.selected_columns))).limit(page_size).offset(offset)
             return db.select(picked.subquery().c[0])
         # PostgreSQL plans each parenthesised arm alone (its equality makes the index walk ordered) and merges
-        # them lazily (Merge Append); each arm stops at the page's end
+        # them lazily (Merge Append); each arm stops at the page's end. The small rest is read whole: asked for
+        # in sort order, PostgreSQL walked the whole table's id index to find its (usually no) rows
         arms_sql = [base.filter(arm).order_by(*ordered(selected)).limit(offset + page_size)
-                    .statement for arm in arms]
+                    .statement for arm in arms] + [base.filter(cond).statement for cond in rest]
         union = db.union_all(*arms_sql).subquery()
         return db.select(union.c[0]).order_by(*ordered(list(union.c))).limit(page_size).offset(offset)
 
@@ -691,7 +697,7 @@ class ScopedModelView(ModelView):
             # a search: the FTS5 table drives, in its rowid order, and stops at the cap. Unordered, SQLite may
             # walk a filter's index (a status: half the table) and query the FTS table once per row (1 s)
             count_query = count_query.order_by(rowid.desc())
-        limited = count_query.with_entities(db.literal_column("1").label("one")).limit(cap + 1).subquery()
+        limited = count_query.with_entities(db.literal_column("1").label("one")).limit(db.literal_column(str(int(cap) + 1))).subquery()
         n = db.session.query(db.func.count()).select_from(limited).scalar()
         return CappedCount(cap) if n > cap else n
 

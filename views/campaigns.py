@@ -347,11 +347,15 @@ class RegistrationView(ScopedModelView):
     ]
     export_title = "DANH SÁCH ĐĂNG KÝ THAM GIA PHONG TRÀO"
 
+    # "draft" written into the statement, not bound: a prepared statement's generic plan (adminapp/prepared.py)
+    # guessed that `status <> $1` keeps no campaign and read every list through the campaign index (3 ms)
+    NOT_DRAFT = Registration.campaign.has(Campaign.status != db.literal_column("'draft'"))
+
     def get_query(self):
-        return super().get_query().filter(Registration.campaign.has(Campaign.status != "draft"))
+        return super().get_query().filter(self.NOT_DRAFT)
 
     def get_count_query(self):
-        return super().get_count_query().filter(Registration.campaign.has(Campaign.status != "draft"))
+        return super().get_count_query().filter(self.NOT_DRAFT)
 
 
 class CampaignRoleView(ScopedModelView):
