@@ -118,3 +118,31 @@ def test_initiative_list_labels_and_bulk_inputs_above_table(seeded, login_as):
     assert all('title="Xem chi tiết"' in a and 'aria-label="Xem chi tiết"' in a for a in eyes)
     assert page.index('id="bulk-inputs"') < page.index("model-list")  # with the action menu, above the table
     assert page.index('id="bulk-score"') < page.index('name="rowid"')
+
+
+def test_the_kept_menu_follows_each_user_and_page(seeded, login_as):
+    """The navigation menu is kept per process (views/base.py cached_menu) by permissions, "launches campaigns"
+    and page: users of the same role at different levels, and other roles, each get their own, in any order."""
+    district, grassroots, admin = login_as("hoankiem.officer"), login_as("cdcs.officer"), login_as("admin")
+    for _ in range(2):
+        assert 'href="/admin/campaigns/"' in district.get("/admin/").get_data(as_text=True)
+        assert 'href="/admin/campaigns/"' not in grassroots.get("/admin/").get_data(as_text=True)
+        assert 'href="/admin/roles/"' in admin.get("/admin/").get_data(as_text=True)
+        assert 'href="/admin/roles/"' not in district.get("/admin/").get_data(as_text=True)
+    units = admin.get("/admin/units/").get_data(as_text=True)
+    users = admin.get("/admin/users/").get_data(as_text=True)
+    assert re.search(r'dropdown-item active\s*"\s*href="/admin/units/"', units)
+    assert not re.search(r'dropdown-item active\s*"\s*href="/admin/units/"', users)
+    assert re.search(r'dropdown-item active\s*"\s*href="/admin/users/"', users)
+
+
+def test_row_buttons_carry_each_rows_id(seeded, login_as, unit):
+    """The row buttons are rendered once per page and filled with each row's id (views/base.py row_actions_html):
+    every row links to its own details, and only the rows it may edit to their edit page."""
+    page = login_as("hanoi.officer").get("/admin/units/?page_size=200").get_data(as_text=True)
+    rows = re.findall(r'name="rowid"[^>]*value="(\d+)"', page) or re.findall(r"/admin/units/details/\?id=(\d+)", page)
+    details = re.findall(r"/admin/units/details/\?id=(\d+)&", page)
+    assert details and len(details) == len(set(details)) >= 5
+    assert set(rows) <= set(details)
+    assert f"/admin/units/edit/?id={unit('01-002').id}&" in page
+    assert f"/admin/units/edit/?id={unit('01').id}&" not in page
