@@ -497,13 +497,16 @@ def secret_masked(user: User | None, initiative: Initiative) -> bool:
     return bool(initiative.is_secret) and not reviews_initiative(user, initiative)
 
 
+_SECRET_UNIT = aliased(Unit, name="secret_unit")  # never correlated with a unit table the list joins; made once
+
+
 def secret_masked_sql(user: User | None) -> ColumnElement[bool]:
     """secret_masked as an SQL condition on Initiative (exports, public counts)."""
     if user is None or not permissions_of(user):
         return Initiative.is_secret.is_(True)
     # correlated (EXISTS), so that only a secret row looks its unit up: "unit_id IN (the subtree)" made
     # PostgreSQL hash the whole subtree (the national admin's: every unit) on every list query
-    unit = aliased(Unit)  # never correlated with a unit table the list joins
+    unit = _SECRET_UNIT
     below = exists().where(unit.id == Initiative.unit_id, subtree_condition(unit.path, user.unit.path))
     on_path = below & Initiative.holder_unit_id.in_(select(Unit.id).where(Unit.code.in_(ancestor_codes(user.unit))))
     return Initiative.is_secret.is_(True) & ~on_path

@@ -52,6 +52,10 @@ TARGETS = [
      lambda n: "_province_page" in n and n.endswith("_vs_bare_page1"), 1.0, False),
     ("cán bộ tỉnh so với Flask-Admin mặc định lọc cùng tỉnh, cùng trang",
      lambda n: "_province_page" in n and n.endswith("_vs_bare_scoped"), 1.0, False),
+    ("danh sách nhỏ trong phạm vi (đơn vị: cán bộ tỉnh, cơ sở; đăng ký: quản trị, cán bộ tỉnh), trang 1 ≤ 1,0× "
+     "trang 1 của Flask-Admin mặc định",
+     lambda n: n.startswith("units_list_scoped_") or (n.startswith("registrations_") and
+                                                      n.endswith(("_list_admin", "_list_province"))), 1.0, False),
     ("tìm kiếm chậm nhất ≤ 50 ms (cả tìm kèm lọc)",
      lambda n: n.startswith("initiatives_") and ("_search_" in n or n.endswith("_filter_search")), 50.0, True),
 ]

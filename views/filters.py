@@ -11,12 +11,14 @@ from sqlalchemy.orm import aliased
 from adminapp.text import like_pattern
 from models import Unit
 
+_FILTER_UNIT = aliased(Unit, name="filter_unit")  # made once: an alias adapts its columns anew when first used
+
 
 class UnitTextFilter(BaseSQLAFilter):
     """`column` (a unit id column) points at a unit whose name or code contains the text (no diacritics needed)."""
 
     def apply(self, query, value, alias=None):  # noqa: ARG002
-        u = aliased(Unit)
+        u = _FILTER_UNIT
         ids = select(u.id).where(u.search_text.like(like_pattern(value), escape="\\"))
         return query.filter(self.column.in_(ids))
 

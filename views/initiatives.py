@@ -146,7 +146,7 @@ class InitiativeView(ScopedModelView):
 
     def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
         """Every list cell, detail row and ORM export value passes the masking rule of adminapp.access."""
-        if name not in access.SECRET_SHOWN and access.secret_masked(current_user, model):
+        if name not in access.SECRET_SHOWN and model.is_secret and access.secret_masked(current_user, model):
             return access.SECRET_MASK
         return super()._get_list_value(context, model, name, column_formatters, column_type_formatters)
 
