@@ -730,7 +730,17 @@ class ScopedModelView(ModelView):
             query = query.options(joinedload(j))
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
         query = self._apply_pagination(query, page, page_size, searched)
-        if execute:
+        if execute and capped is not None and not search:
+            # the capped count rides in the rows' statement, one column computed once: one round trip less
+            rows = query.add_columns(self._capped_count_column(count_query, capped)).all()
+            query = [row[0] for row in rows]
+            self._prefetch_former_names(query)
+            if rows:
+                n = rows[0][1]
+                return (CappedCount(capped) if n > capped else n), query
+            if page == 0:
+                return 0, query
+        elif execute:
             query = query.all()
             self._prefetch_former_names(query)
         if capped is not None:
@@ -756,15 +766,25 @@ class ScopedModelView(ModelView):
         g.list_unit_former = unit_history.former_names(ids)
         g.list_unit_ids = ids
 
-    def _capped_count(self, count_query, cap: int):
-        """The count, reading at most cap + 1 rows: past the cap, a CappedCount ("hơn 10.000")."""
+    def _capped_count_statement(self, count_query, cap: int):
+        """SELECT count(*) of at most cap + 1 rows of `count_query`."""
         rowid = self._fts_rowid(count_query)
         if rowid is not None:
             # a search: the FTS5 table drives, in its rowid order, and stops at the cap. Unordered, SQLite may
             # walk a filter's index (a status: half the table) and query the FTS table once per row (1 s)
             count_query = count_query.order_by(rowid.desc())
-        limited = count_query.with_entities(db.literal_column("1").label("one")).limit(db.literal_column(str(int(cap) + 1))).subquery()
-        n = db.session.query(db.func.count()).select_from(limited).scalar()
+        # the cap written into the statement: a prepared statement's generic plan then knows it (adminapp/prepared.py)
+        limited = (count_query.with_entities(db.literal_column("1").label("one"))
+                   .limit(db.literal_column(str(int(cap) + 1))).subquery())
+        return db.select(db.func.count()).select_from(limited)
+
+    def _capped_count_column(self, count_query, cap: int):
+        """The capped count as a column of the page's rows statement: uncorrelated, computed once."""
+        return self._capped_count_statement(count_query, cap).correlate(None).scalar_subquery().label("capped_total")
+
+    def _capped_count(self, count_query, cap: int):
+        """The count, reading at most cap + 1 rows: past the cap, a CappedCount ("hơn 10.000")."""
+        n = db.session.execute(self._capped_count_statement(count_query, cap)).scalar()
         return CappedCount(cap) if n > cap else n
 
     # ----------------------------------------------------------------- search (diacritic-insensitive)
