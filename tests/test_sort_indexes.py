@@ -92,6 +92,24 @@ def _page_plans(app, view, username: str):
     return plans
 
 
+def _merged_pages(app, view, user, page_size: int = 3, pages: int = 4) -> dict:
+    """{(sort, desc): (the ids of the first `pages` pages as the view picks them, the plain scoped query's)} for
+    every offered order, as `user`, whose scope must be merged arms (views/base.py _merged_page_ids)."""
+    out = {}
+    for sort, desc in _orders(view):
+        with app.test_request_context("/admin/"):
+            login_user(user)
+            query, _ = view._apply_sorting(view.get_query(), {}, sort, desc)
+            assert view._merged_page_ids(query, 0, page_size) is not None
+            got, want = [], []
+            for page in range(pages):
+                got += db.session.execute(view._page_ids(query, page, page_size)).scalars().all()
+                want += [r.id for r in view.get_query().order_by(*query._order_by_clauses)
+                         .offset(page * page_size).limit(page_size)]
+        out[(sort, desc)] = (got, want)
+    return out
+
+
 def test_every_offered_sort_of_every_list_walks_an_index(ctx):
     failures = []
     checked = 0

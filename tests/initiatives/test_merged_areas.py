@@ -12,12 +12,11 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from flask_login import login_user
 
 from adminapp import access, areas, reorganisation
 from adminapp.extensions import db
 from models import AreaAlias, Initiative, Unit, User
-from tests.test_sort_indexes import _bad, _orders, _page_plans, _views
+from tests.test_sort_indexes import _bad, _merged_pages, _page_plans, _views
 
 E = date(2025, 7, 1)
 MERGE = [{"op": "merge", "sources": ["40", "42"],
@@ -127,21 +126,11 @@ def test_the_merged_officers_pages_follow_every_sort(ctx, merged, user):
     officer = user("nghean.officer")
     total = len(db.session.execute(access.scope(officer, Initiative, sa.select(Initiative.id))).all())
     assert total == 7
-    merged_pages = 0
-    for sort, desc in _orders(view):
-        with ctx.test_request_context("/admin/"):
-            login_user(officer)
-            query, _ = view._apply_sorting(view.get_query(), {}, sort, desc)
-            assert view._merged_page_ids(query, 0, 3) is not None
-            got, want = [], []
-            for page in range(4):
-                got += db.session.execute(view._page_ids(query, page, 3)).scalars().all()
-                want += [r.id for r in view.get_query().order_by(*query._order_by_clauses)
-                         .offset(page * 3).limit(3)]
-                merged_pages += 1
+    orders = _merged_pages(ctx, view, officer)
+    for (sort, desc), (got, want) in orders.items():
         assert got == want, (sort, desc)
         assert sorted(got) == sorted(set(got)) and len(got) == total
-    assert merged_pages > 20
+    assert len(orders) * 4 > 20
 
 
 def test_the_merged_officers_sorts_walk_indexes(ctx, merged):
