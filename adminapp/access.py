@@ -650,18 +650,14 @@ def owns_programme(user: User | None) -> bool:
 def unit_facts_columns(unit_id, day):
     """The facts _unit_facts reads, as two EXISTS columns correlated to `unit_id` (a column) for `day` (a value or
     bind parameter): the user loader reads them with the user, in the same statement (adminapp/__init__.py)."""
+    from adminapp import unit_history
+
     own, child = aliased(Unit), aliased(Unit)
     upper = func.substr(own.path, 1, func.length(own.path) - 1).concat("0")  # subtree_condition, on a column
     below = (select(child.id).select_from(own).join(child, (child.path > own.path) & (child.path < upper))
-             .where(own.id == unit_id, child.active.is_(True), _valid_on(day, child)).limit(1).exists())
+             .where(own.id == unit_id, child.active.is_(True), unit_history.valid_on(day, model=child)).limit(1).exists())
     owns = select(Programme.id).where(Programme.owner_unit_id == unit_id).limit(1).exists()
     return below, owns
-
-
-def _valid_on(day, model):
-    from adminapp import unit_history
-
-    return unit_history.valid_on(day, model=model)
 
 
 def _unit_facts(user: User) -> dict[str, bool]:

@@ -730,19 +730,18 @@ class ScopedModelView(ModelView):
             query = query.options(joinedload(j))
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
         query = self._apply_pagination(query, page, page_size, searched)
-        if execute and capped is not None and not search:
+        folded = execute and capped is not None and not search
+        if folded:
             # the capped count rides in the rows' statement, one column computed once: one round trip less
             rows = query.add_columns(self._capped_count_column(count_query, capped)).all()
             query = [row[0] for row in rows]
-            self._prefetch_former_names(query)
-            if rows:
-                n = rows[0][1]
-                return (CappedCount(capped) if n > capped else n), query
-            if page == 0:
-                return 0, query
         elif execute:
             query = query.all()
+        if execute:
             self._prefetch_former_names(query)
+        if folded and (rows or page == 0):  # past the last page no row carries the count: counted below
+            n = rows[0][1] if rows else 0
+            return (CappedCount(capped) if n > capped else n), query
         if capped is not None:
             # a first page that is not full holds every row: its length is the count (a rare word, a small
             # list), with no counting statement
