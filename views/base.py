@@ -38,7 +38,7 @@ from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf.csrf import _FlaskFormCSRF
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import BigInteger
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -270,6 +270,15 @@ def row_actions_html(context, actions, row, row_id):
     if pattern is None:
         pattern = cache[key] = str(Markup("").join(action.render(context, ROW_ID_MARK, row) for action in actions))
     return Markup(pattern.replace(ROW_ID_MARK, str(row_id)))
+
+
+@pass_context
+def list_cells_html(context, row, list_columns, get_value):
+    """A row's data cells (Flask-Admin's list_row loop over the columns of a list without inline editing),
+    joined in Python: the template's loop called is_editable and get_value through Jinja for each cell, a sixth
+    of a list page's time. The same markup; each value escaped as the template escaped it."""
+    return Markup("".join([f'<td class="col-{escape(c)}">{escape(get_value(context, row, c))}</td>'
+                           for c, _ in list_columns]))
 
 
 class ScopedModelView(ModelView):

@@ -301,3 +301,38 @@ def test_programmes_of_the_same_year_keep_their_own_data(ctx, unit, programme, m
     allot("hanoi.officer", {"01-002": 1}, prog=first)
     assert programmes.quota_line(second, unit("01-002")).quota is None
     assert programmes.quota_line(first, unit("01-002")).quota == 1
+
+
+
+def test_visible_programmes_follow_each_scope_with_the_kept_statement(app, ctx, unit, user, make_programme):
+    """visible_programmes keeps its statement per scope for the process (programmes._visible_programmes_statement):
+    officers of different units, a global administrator, and an officer whose unit moved to another province
+    each get their own programmes, whatever was read before."""
+    from flask import g
+
+    from adminapp import directory
+    from adminapp.extensions import db
+    from adminapp.workflow import programmes
+
+    national = make_programme()
+    local = programmes.create_programme(
+        None, owner=unit("01"), name="Hà Nội sáng tạo", slug="ha-noi-sang-tao",
+        submission_opens=national.submission_opens, submission_closes=national.submission_closes,
+        application_from=national.application_from, application_to=national.application_to)
+    db.session.commit()
+
+    def names(username):
+        with app.test_request_context():
+            g.pop("visible_programmes", None)  # the request's own cache (the test's app context outlives it)
+            return {row.name for row in programmes.visible_programmes(user(username))}
+
+    for _ in range(2):  # the second round reads the kept statements
+        assert names("hanoi.officer") == {national.name, local.name}
+        assert names("cdcs.officer") == {national.name, local.name}
+        assert names("nghean.officer") == {national.name}
+        assert names("admin") == {national.name, local.name}
+    directory.move_unit(actor=None, unit=unit("01-002-01"), new_parent=unit("40"))
+    db.session.commit()
+    db.session.expire_all()
+    assert names("cdcs.officer") == {national.name}
+    assert names("hanoi.officer") == {national.name, local.name}
