@@ -146,3 +146,19 @@ def test_row_buttons_carry_each_rows_id(seeded, login_as, unit):
     assert set(rows) <= set(details)
     assert f"/admin/units/edit/?id={unit('01-002').id}&" in page
     assert f"/admin/units/edit/?id={unit('01').id}&" not in page
+
+
+def test_kept_list_links_follow_the_mount_point_and_the_view(seeded, login_as):
+    """The sort and pager links of a list are kept per process (views/base.py ScopedModelView._kept_url): the
+    same list served under a mount point (SCRIPT_NAME) links under it, and two lists keep their own links."""
+    c = login_as("admin")
+    plain = c.get("/admin/units/?page_size=20").get_data(as_text=True)
+    mounted = c.get("/admin/units/?page_size=20", environ_overrides={"SCRIPT_NAME": "/tdkt"}).get_data(as_text=True)
+    again = c.get("/admin/units/?page_size=20").get_data(as_text=True)
+    sort_link = re.compile(r'href="(/tdkt)?/admin/units/\?sort=\d+&amp;page_size=20"')
+    assert sort_link.search(plain) and not sort_link.search(plain).group(1)
+    assert sort_link.search(mounted) and sort_link.search(mounted).group(1) == "/tdkt"
+    assert "/tdkt/" not in again
+    users = c.get("/admin/users/?page_size=20").get_data(as_text=True)
+    assert re.search(r'href="/admin/users/\?sort=\d+&amp;page_size=20"', users)
+    assert not re.search(r'href="/admin/units/\?sort=', users)

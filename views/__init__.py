@@ -48,10 +48,11 @@ def init_admin(app: Flask) -> Admin:
     from adminapp.workflow.registrations import display_status
 
     app.jinja_env.globals["status_of"] = display_status
-    from views.base import cached_menu, list_cells_html, row_actions_html, static_url
+    from views.base import cached_menu, list_cells_html, row_actions_html, row_checkbox_html, static_url
 
     app.jinja_env.globals["row_actions_html"] = row_actions_html  # admin/model/app_list.html
     app.jinja_env.globals["list_cells_html"] = list_cells_html  # admin/model/app_list.html
+    app.jinja_env.globals["row_checkbox_html"] = row_checkbox_html  # admin/model/app_list.html
     app.jinja_env.globals["static_url"] = static_url  # admin/app_base.html
     app.jinja_env.globals["cached_menu"] = cached_menu  # admin/app_base.html
     from views.notifications import NotificationsView

@@ -225,6 +225,7 @@ def static_url(endpoint: str = "static", **values) -> str:
 
 
 _MENUS: dict = {}
+_URLS: dict = {}  # ScopedModelView._kept_url
 
 
 @pass_context
@@ -270,6 +271,18 @@ def row_actions_html(context, actions, row, row_id):
     if pattern is None:
         pattern = cache[key] = str(Markup("").join(action.render(context, ROW_ID_MARK, row) for action in actions))
     return Markup(pattern.replace(ROW_ID_MARK, str(row_id)))
+
+
+def row_checkbox_html(row_id):
+    """A row's selection checkbox (Flask-Admin's list_row), its label translated once per request."""
+    from flask_admin.babel import gettext as admin_gettext
+
+    label = g.get("select_record_label")
+    if label is None:
+        label = g.select_record_label = str(escape(admin_gettext("Select record")))
+    pk = escape(row_id)
+    return Markup(f'<td>\n<input type="checkbox" name="rowid" class="action-checkbox" value="{pk}" title="{label}" '
+                  f'aria-label="{label} {pk}" />\n</td>')
 
 
 @pass_context
@@ -326,13 +339,31 @@ class ScopedModelView(ModelView):
             return static_url(endpoint, **kwargs)
         row_id = kwargs.get("id")
         if endpoint not in (".details_view", ".edit_view") or not str(row_id).isdigit() or not has_request_context():
-            return super().get_url(endpoint, **kwargs)
+            return self._kept_url(endpoint, kwargs)
         cache = g.setdefault("row_urls", {})
         key = (self.endpoint, endpoint, tuple(sorted((k, str(v)) for k, v in kwargs.items() if k != "id")))
         pattern = cache.get(key)
         if pattern is None:
             pattern = cache[key] = super().get_url(endpoint, **dict(kwargs, id=self._ROW_ID))
         return pattern.replace("%00%00row", str(row_id))
+
+    def _kept_url(self, endpoint, kwargs):
+        """url_for, kept for the process (a list page builds ~20 sort and pager links): a URL without _external
+        depends only on the endpoint (a relative one on the request's blueprint), its arguments and where the
+        app is mounted."""
+        if kwargs.get("_external") or not has_request_context():
+            return super().get_url(endpoint, **kwargs)
+        try:
+            key = (current_app.import_name, request.script_root, request.blueprint, endpoint,
+                   tuple(sorted(kwargs.items())))
+            url = _URLS.get(key)
+        except TypeError:  # an argument that cannot be a key (a list)
+            return super().get_url(endpoint, **kwargs)
+        if url is None:
+            if len(_URLS) > 20_000:
+                _URLS.clear()
+            url = _URLS[key] = super().get_url(endpoint, **kwargs)
+        return url
 
     def inaccessible_callback(self, name, **kwargs):  # noqa: ARG002
         if not current_user.is_authenticated:
