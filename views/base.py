@@ -333,19 +333,15 @@ class ScopedModelView(ModelView):
     _ROW_ID = "\x00\x00row"  # url_for writes it "%00%00row": no other part of a URL holds that
 
     def get_url(self, endpoint, **kwargs):
-        """A row's details and edit links, built once per page and filled with each row's id: url_for for
-        every button of every row was a tenth of a list page's time."""
+        """Links through url_for, kept per process (_kept_url). A row's details and edit links are kept with a
+        stand-in id and filled with each row's id: url_for for every button of every row was a tenth of a list
+        page's time."""
         if endpoint.endswith(".static") and not kwargs.get("_external"):  # Flask-Admin's admin/static.html
             return static_url(endpoint, **kwargs)
         row_id = kwargs.get("id")
         if endpoint not in (".details_view", ".edit_view") or not str(row_id).isdigit() or not has_request_context():
             return self._kept_url(endpoint, kwargs)
-        cache = g.setdefault("row_urls", {})
-        key = (self.endpoint, endpoint, tuple(sorted((k, str(v)) for k, v in kwargs.items() if k != "id")))
-        pattern = cache.get(key)
-        if pattern is None:
-            pattern = cache[key] = super().get_url(endpoint, **dict(kwargs, id=self._ROW_ID))
-        return pattern.replace("%00%00row", str(row_id))
+        return self._kept_url(endpoint, dict(kwargs, id=self._ROW_ID)).replace("%00%00row", str(row_id))
 
     def _kept_url(self, endpoint, kwargs):
         """url_for, kept for the process (a list page builds ~20 sort and pager links): a URL without _external
