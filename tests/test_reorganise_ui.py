@@ -43,6 +43,10 @@ def test_bad_input_is_a_clear_4xx(ctx, login_as):
     r = c.post("/admin/reorganise/preview", data={"csrf_token": token, "effective_date": "01/07/2025",
                                                    "plan_json": "[{"})
     assert r.status_code == 422 and "JSON không hợp lệ" in r.get_data(as_text=True)
+    for level in ("abc", "²"):  # '²' passes str.isdigit() but not int()
+        r = c.post("/admin/reorganise/preview", data={"csrf_token": token, "effective_date": "01/07/2025",
+                                                       "op": "end_level", "parent": "01", "level": level})
+        assert r.status_code == 422 and "Cấp kết thúc phải là một số" in r.get_data(as_text=True)
     assert db.session.execute(db.select(Reorganisation.id)).first() is None
 
 

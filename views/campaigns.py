@@ -39,7 +39,9 @@ class YearFilter(BaseSQLAFilter):
     """Campaigns running at some point of the given year."""
 
     def validate(self, value):
-        return value.strip().isdigit() and 1900 <= int(value) <= 2200
+        value = value.strip()
+        # isascii: str.isdigit() accepts '²' and other digits int() refuses
+        return value.isascii() and value.isdigit() and 1900 <= int(value) <= 2200
 
     def apply(self, query, value, alias=None):  # noqa: ARG002
         y = int(value)

@@ -66,7 +66,7 @@ def operations_from(form) -> list[dict]:
             op["units"] = _codes(form.get("sources"))
         else:
             level = (form.get("level") or "").strip()
-            if not level.isdigit() or int(level) > 20:
+            if not (level.isascii() and level.isdigit()) or int(level) > 20:
                 raise reorganisation.ReorganisationError("Cấp kết thúc phải là một số (ví dụ 2).")
             op.update(under=(form.get("under") or form.get("parent") or "").strip(), level=int(level))
         return [op]

@@ -233,7 +233,8 @@ def test_garbage_requests_never_500(launched, login_as, registration_of):
     for url in ("/admin/campaigns/edit/?id=abc", "/admin/campaign/999999/", "/admin/campaign/attachment/999999",
                 f"/admin/campaign/{launched.id}/registrations?tab=zzz&role=abc&q=%25_%5C",
                 f"/admin/campaign/{launched.id}/consolidated/pdf", f"/admin/campaign/{launched.id}/registrations/export/x",
-                "/admin/campaigns/?flt0_4=abcd", "/admin/campaigns/?flt0_5=xx+to+yy", "/admin/received_campaigns/?flt0_7=9"):
+                "/admin/campaigns/?flt0_4=abcd", "/admin/campaigns/?flt0_4=%C2%B2",  # '²': isdigit() but not int()
+                "/admin/campaigns/?flt0_5=xx+to+yy", "/admin/received_campaigns/?flt0_7=9"):
         assert c.get(url).status_code < 500, url
     token = csrf_from(page(c, f"/admin/campaign/{launched.id}/"))
     posts = [
