@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, any_, case, exists, false, func, literal, literal_column, select, true
+from sqlalchemy import ColumnElement, any_, case, false, func, literal, literal_column, select, true
 from sqlalchemy.orm import aliased
 
 from models import AuditEvent, Role, Unit, User
@@ -504,10 +504,13 @@ def secret_masked_sql(user: User | None) -> ColumnElement[bool]:
     """secret_masked as an SQL condition on Initiative (exports, public counts)."""
     if user is None or not permissions_of(user):
         return Initiative.is_secret.is_(True)
-    # correlated (EXISTS), so that only a secret row looks its unit up: "unit_id IN (the subtree)" made
-    # PostgreSQL hash the whole subtree (the national admin's: every unit) on every list query
+    # uncorrelated: the database hashes the subtree the first time a secret row reaches the test (never when
+    # no row is secret: `is_secret IS true` is tested first). A correlated EXISTS costs the planner an index
+    # lookup per row, as if every row were secret: PostgreSQL then ANDed a search's trigram bitmap with the
+    # bitmap of a broad filter (status: 450,000 rows at 1M) to spare rows that lookup (filtered search 57 ->
+    # 24 ms)
     unit = _SECRET_UNIT
-    below = exists().where(unit.id == Initiative.unit_id, subtree_condition(unit.path, user.unit.path))
+    below = Initiative.unit_id.in_(select(unit.id).where(subtree_condition(unit.path, user.unit.path)))
     on_path = below & Initiative.holder_unit_id.in_(select(Unit.id).where(Unit.code.in_(ancestor_codes(user.unit))))
     return Initiative.is_secret.is_(True) & ~on_path
 

@@ -16,17 +16,27 @@ parameters unless a generic plan costs no more (PG_PLAN_CACHE_MODE sets it, e.g.
 """
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Select, event
 
 _WROTE = "adminapp_wrote"
 
 
+_READ_HEAD = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+_WRITING_CTE = re.compile(r"\(\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
 def _is_read(statement: str, context) -> bool:
-    head = statement.lstrip()[:6].upper()
-    if head == "SELECT":
+    """A SELECT, or a WITH query compiled from a select whose WITH queries only read (a data-modifying WITH
+    query, "… AS (UPDATE …)", is a write)."""
+    head = _READ_HEAD.match(statement)
+    if head is None:
+        return False
+    if head.group(1).upper() == "SELECT":
         return not (context.isinsert or context.isupdate or context.isdelete)
     compiled = getattr(context, "compiled", None)
-    return head == "WITH" and isinstance(getattr(compiled, "statement", None), Select)
+    return isinstance(getattr(compiled, "statement", None), Select) and not _WRITING_CTE.search(statement)
 
 
 def install(engine) -> None:
