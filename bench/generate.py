@@ -174,6 +174,9 @@ GIVEN = ["Văn An", "Thị Bình", "Minh Châu", "Quốc Dũng", "Thị Hoa", "�
 TOP_QUOTA = 5  # initiatives a level-1 unit may have honoured at the top (seed 004 §3: 04, or 05 for some)
 
 
+SECRET_EVERY = 200  # one initiative in 200 is a technology secret (masked beyond its nomination path)
+
+
 def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int = 11, progress=None,
                          start: int = 0) -> int:
     """`n` initiatives spread over grassroots unions (big provinces hold more), bulk inserted."""
@@ -189,7 +192,8 @@ def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int
     cols = ["programme_id", "tracking_code", "author_name", "birth_year", "position", "phone", "unit_id",
             "level1_unit_id", "holder_unit_id", "group", "title", "title_folded", "field", "description",
             "application_date", "effectiveness", "benefit_value", "scope", "awards", "status", "score", "is_duplicate",
-            "complaint_open", "dispute_open", "search_text", "created_at", "updated_at", "version", "area_unit_id"]
+            "complaint_open", "dispute_open", "search_text", "created_at", "updated_at", "version", "area_unit_id",
+            "is_secret"]
     table = Initiative.__table__
     batch: list[tuple] = []
     # a programme under way: most still waiting, some appraised (scored 0–100, most 50–90), rejected,
@@ -225,7 +229,8 @@ def generate_initiatives(n: int, programme_id: int, fields: list[str], seed: int
                           f"{title}: mô tả tóm tắt nội dung sáng kiến, cách làm, kết quả áp dụng thực tế.",
                           date(2021, rnd.randint(2, 5), rnd.randint(1, 28)), "Tiết kiệm chi phí",
                           rnd.randrange(0, 500_000_000), "Toàn đơn vị", "", status, score, False, False, False,
-                          f"{code.lower()} {fold(author)} {fold(title)} {phone}", created, updated, 1, l1))
+                          f"{code.lower()} {fold(author)} {fold(title)} {phone}", created, updated, 1, l1,
+                          i % SECRET_EVERY == 7))
             if len(batch) >= 5000:
                 copy_rows(table, cols, batch)
                 if progress:

@@ -160,3 +160,53 @@ def test_filters_on_hidden_fields_do_not_find_a_masked_secret(submit, act, allot
     assert ini.tracking_code in own.get(url).get_data(as_text=True)  # on its path: found by its field
     assert ini.tracking_code in upper.get("/admin/initiatives/").get_data(as_text=True)  # listed, masked
     assert ini.tracking_code not in upper.get(url).get_data(as_text=True)  # but never found by a hidden field
+
+
+def test_the_sql_rule_agrees_with_the_python_rule(secret, submit, act, user):
+    """access.secret_masked_sql (searches, filters, exports) masks exactly the rows access.secret_masked (pages)
+    does, for every account, as the secret climbs its nomination path; a plain initiative is never masked."""
+    from adminapp import accounts, reference
+    from models import Initiative, Role, User
+
+    # an officer beside the path (another district of the province): below the province holding it, not above
+    # the unit that filed it
+    officer_role = db.session.execute(db.select(Role).where(Role.name == "officer")).scalar_one()
+    accounts.create_user(actor=None, username="badinh.officer", full_name="Cán bộ Ba Đình",
+                         unit=reference.get_unit("01-001"), password="MatKhau#2026", roles=[officer_role])
+    plain = submit(title="Sáng kiến thường")
+    names = db.session.execute(db.select(User.username).order_by(User.username)).scalars().all()
+
+    def masked_for():
+        db.session.expire_all()
+        masked = set()
+        for name in names:
+            viewer = user(name)
+            for ini in (secret, plain):
+                in_sql = db.session.execute(db.select(access.secret_masked_sql(viewer)).select_from(Initiative)
+                                            .where(Initiative.id == ini.id)).scalar_one()
+                assert bool(in_sql) == access.secret_masked(viewer, ini), (name, ini.title)
+                if in_sql:
+                    masked.add((name, ini.id))
+        assert all(ini_id == secret.id for _, ini_id in masked)
+        return {name for name, _ in masked}
+
+    held_below = masked_for()
+    assert "hanoi.officer" in held_below and "cdcs.officer" not in held_below
+    act("cdcs.officer", secret, "nominate")
+    act("hoankiem.officer", secret, "select", score=90)
+    act("hoankiem.officer", secret, "nominate")
+    held_at_province = masked_for()
+    assert "hanoi.officer" not in held_at_province and "tld.officer" in held_at_province
+    assert "badinh.officer" in held_at_province
+
+
+@pytest.mark.parametrize("viewer", ["tld.officer", "hanoi.officer", "cdcs.officer"])
+def test_the_sql_rule_reads_no_initiative_table(ctx, user, viewer):
+    """A search's first page walks the list's order through a WITH query named like the initiative table
+    (views/base._walked_page_ids). A masking rule reading that table would read the window instead, and make
+    PostgreSQL materialise all of it where the walk stops at the page."""
+    from models import Initiative
+
+    cond = access.secret_masked_sql(user(viewer))
+    sql = str(db.select(Initiative.id).where(cond).compile(db.engine)).lower()
+    assert sql.count("from initiative") == 1, sql  # the outer statement's own
