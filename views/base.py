@@ -614,26 +614,37 @@ class ScopedModelView(ModelView):
         return db.select(table.c.id).where(table.c.id.in_([row[0] for row in found]))
 
     # A search count by the same walk when the page's walk shows it would reach the count's cap within this many
-    # rows (a common word); else the trigram index counts
+    # rows (a common word); up to search_walk_count_max rows when that costs less than the trigram index would
+    # (adminapp/fts.pg_index_count_cost); else the trigram index counts
     search_walk_count_rows = 20_000
+    search_walk_count_max = 100_000
 
-    def _walked_count(self, cap: int):
+    def _walked_count(self, cap: int, search: str = ""):
         """PostgreSQL, a search whose page was found by walking the list's order (_walked_page_ids): when the
-        walk found its rows densely enough to reach `cap` + 1 matches within `search_walk_count_rows` rows,
-        count by walking those rows and stopping at the cap. The planner takes a common word's search for rare
-        (its trigrams, or the words checked by strpos, are estimated apart) and reads the trigram lists of a third
-        of the table to count to the cap ("so hoa ho so": 45 ms, the walk 3 ms). None: not reached, the index
-        counts (_capped_count)."""
+        walk found its rows densely enough to reach `cap` + 1 matches within `search_walk_count_rows` rows (or
+        within `search_walk_count_max` rows, walked faster than the trigram index would count), count by walking
+        those rows and stopping at the cap. The planner takes a common word's search for rare (its trigrams, or
+        the words checked by strpos, are estimated apart) and reads the trigram lists of a third of the table to
+        count to the cap ("so hoa ho so": 45 ms, the walk 3 ms; "le hoa": 95 ms, the walk 48 ms). None: not
+        reached, the index counts (_capped_count)."""
         walk = g.get("search_walk")
         if not walk or walk["view"] != self.endpoint:
             return None
         needed = (cap + 1) * walk["read"] / walk["found"]
-        if needed > self.search_walk_count_rows:
+        if needed > self.search_walk_count_max:
             return None
         table = self.model.__table__
-        rows = db.select(db.literal_column("1").label("one")).select_from(table).where(*walk["searched"]) \
-            .limit(cap + 1).add_cte(walk["window"](self.search_walk_count_rows)).subquery()
-        n = db.session.execute(db.select(db.func.count()).select_from(rows)).scalar_one()
+        rows = self.search_walk_count_rows
+        if needed > rows:
+            words = _pg_index_words(search.split())
+            n = fts_plan.pg_table_rows(table)
+            if not words or not n or (fts_plan.pg_index_count_cost(table, words, n, n * walk["found"] / walk["read"], cap)
+                                      < needed * fts_plan.PG_WALK_US):
+                return None
+            rows = min(self.search_walk_count_max, int(needed * 1.25))  # room for a density a little lower
+        limited = db.select(db.literal_column("1").label("one")).select_from(table).where(*walk["searched"]) \
+            .limit(cap + 1).add_cte(walk["window"](rows)).subquery()
+        n = db.session.execute(db.select(db.func.count()).select_from(limited)).scalar_one()
         return CappedCount(cap) if n > cap else None
 
     def _fts_rowid(self, query):
@@ -782,7 +793,7 @@ class ScopedModelView(ModelView):
             # a first page that is not full holds every row: its length is the count (a rare word, a small
             # list), with no counting statement
             full = not (execute and page == 0 and len(query) < effective_size)
-            count = (self._walked_count(capped) if search else None) if full else len(query)
+            count = (self._walked_count(capped, search) if search else None) if full else len(query)
             if count is None:
                 count = self._capped_count(count_query, capped)
         return count, query
@@ -1213,13 +1224,18 @@ def _search_parts(model, search: str):
     return table, [match], [model.search_text.like(f"%{w}%") for w in words] + rest
 
 
+def _pg_index_words(terms: list[str]) -> list[str]:
+    """The folded words of a search that the PostgreSQL trigram index is given (3 letters or more, no wildcard)."""
+    return list(dict.fromkeys(fold(t) for t in terms if len(fold(t)) >= 3 and not any(c in fold(t) for c in "%_\\")))
+
+
 def _pg_search_conditions(model, terms: list[str]) -> list:
     """PostgreSQL: the words as search_condition, but the trigram index is given only two rare trigrams of them
     (adminapp/fts.py) as LIKE '%tri%', and each word of 3 letters or more is checked whole on the rows it finds
     (strpos: the same substring test, which the index does not take). Reading every trigram of every word,
     the index took 15-19 ms of "cai tien lo hoi" or "nguyen van an" at 1M rows. Same rows: a row holding a
     word holds its trigrams."""
-    words = list(dict.fromkeys(fold(t) for t in terms if len(fold(t)) >= 3 and not any(c in fold(t) for c in "%_\\")))
+    words = _pg_index_words(terms)
     if not words:
         return [search_condition(model, t) for t in terms]
     out = [model.search_text.like(f"%{g}%") for g in fts_plan.pg_index_trigrams(model.__table__, words)]

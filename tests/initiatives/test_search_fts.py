@@ -356,3 +356,20 @@ def test_a_search_with_every_filter_finds_the_same_rows_walked_or_not(ctx, rows,
                 tried += 1
                 found += bool(pages[0])
     assert tried >= 20 and found >= 10, (tried, found)
+
+
+def test_a_dense_search_counts_the_cheaper_way(monkeypatch):
+    """PostgreSQL, a search whose first page was found walking the list's order: its count walks on to the cap
+    when the trigram index would read more ("le hoa": the one trigram "hoa" is in a third of the rows) and is
+    left to the index when its trigrams are rarer ("cai tien lo hoi": "hoi" and "tie", 20,000 rows hold both).
+    Frequencies are shares of the latest 2,000 rows (adminapp/fts.py); the counts are the same either way."""
+    from adminapp import fts
+
+    held = {"hoa": 700, "hoi": 200, "tie": 400, "ien": 880, "cai": 400}
+    monkeypatch.setattr(fts, "_pg_frequencies", lambda table, grams: {g: held.get(g, 2000) for g in grams})
+    table, rows = Initiative.__table__, 1_000_000
+    # 24,000 rows match "le hoa": the walk reads about 41,000 rows to the 1,001st
+    assert fts.pg_index_count_cost(table, ["hoa"], rows, 24_000, 1000) > 41_000 * fts.PG_WALK_US
+    # 10,000 rows match "cai tien lo hoi": the walk would read about 100,000 rows
+    assert fts.pg_index_trigrams(table, ["cai", "tien", "hoi"]) == ["hoi", "tie"]
+    assert fts.pg_index_count_cost(table, ["cai", "tien", "hoi"], rows, 10_000, 1000) < 100_000 * fts.PG_WALK_US
