@@ -867,7 +867,7 @@ class ScopedModelView(ModelView):
             if count_query is not None:
                 count_query = count_query.join(fts, on).filter(*indexed, *rest)
             return query, count_query, joins, count_joins
-        cond = db.and_(*rest)
+        cond = db.and_(db.true(), *rest)  # no word at all (a search of blanks such as U+2003): every row
         query = query.filter(cond)
         if count_query is not None:
             count_query = count_query.filter(cond)
@@ -1251,7 +1251,7 @@ def search_terms_condition(model, search: str):
     (adminapp/fts.py); the whole words, shorter words and typed wildcards are checked on the rows it found."""
     table, indexed, rest = _search_parts(model, search)
     if table is None:
-        return db.and_(*rest)
+        return db.and_(db.true(), *rest)
     return db.and_(model.id.in_(db.select(table.c.rowid).where(*indexed)), *rest)
 
 

@@ -157,7 +157,7 @@ class InitiativeView(ScopedModelView):
                                                                         search)
         # every word on a shown field: one condition for the whole search (one masking rule to evaluate, not
         # one per word)
-        shown = db.and_(*[Initiative.title_folded.like(like_pattern(term), escape="\\")
+        shown = db.and_(db.true(), *[Initiative.title_folded.like(like_pattern(term), escape="\\")
                           | db.func.lower(Initiative.tracking_code).like(like_pattern(term), escape="\\")
                           for term in search.split()])
         cond = ~access.secret_masked_sql(current_user) | shown
