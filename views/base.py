@@ -636,16 +636,22 @@ class ScopedModelView(ModelView):
         table = self.model.__table__
         rows = self.search_walk_count_rows
         if needed > rows:
-            words = _pg_index_words(search.split())
-            n = fts_plan.pg_table_rows(table)
-            if not words or not n or (fts_plan.pg_index_count_cost(table, words, n, n * walk["found"] / walk["read"], cap)
-                                      < needed * fts_plan.PG_WALK_US):
+            if not self._walk_counts_cheaper(search, walk["found"] / walk["read"], needed, cap):
                 return None
             rows = min(self.search_walk_count_max, int(needed * 1.25))  # room for a density a little lower
         limited = db.select(db.literal_column("1").label("one")).select_from(table).where(*walk["searched"]) \
             .limit(cap + 1).add_cte(walk["window"](rows)).subquery()
         n = db.session.execute(db.select(db.func.count()).select_from(limited)).scalar_one()
         return CappedCount(cap) if n > cap else None
+
+    def _walk_counts_cheaper(self, search: str, density: float, needed: float, cap: int) -> bool:
+        """Does walking `needed` rows of the list cost less than the trigram index counting the search?"""
+        words = _pg_index_words(search.split())
+        table = self.model.__table__
+        n = fts_plan.pg_table_rows(table) if words else 0
+        if not n:
+            return False
+        return needed * fts_plan.PG_WALK_US <= fts_plan.pg_index_count_cost(table, words, n, n * density, cap)
 
     def _fts_rowid(self, query):
         """The rowid column of the FTS5 table a search joined to `query` (_apply_search), else None."""

@@ -39,12 +39,10 @@ class YearFilter(BaseSQLAFilter):
     """Campaigns running at some point of the given year."""
 
     def validate(self, value):
-        value = value.strip()
-        # isascii: str.isdigit() accepts '²' and other digits int() refuses
-        return value.isascii() and value.isdigit() and 1900 <= int(value) <= 2200
+        return params.parse_int(value, lo=1900, hi=2200) is not None
 
     def apply(self, query, value, alias=None):  # noqa: ARG002
-        y = int(value)
+        y = params.parse_int(value)
         return query.filter(Campaign.start_date <= date(y, 12, 31), Campaign.end_date >= date(y, 1, 1))
 
     def operation(self):

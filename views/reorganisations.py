@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from adminapp import access, labels, reorganisation
+from adminapp import access, labels, params, reorganisation
 from adminapp.extensions import db
 from models import Reorganisation
 
@@ -65,10 +65,10 @@ def operations_from(form) -> list[dict]:
         if _codes(form.get("sources")):
             op["units"] = _codes(form.get("sources"))
         else:
-            level = (form.get("level") or "").strip()
-            if not (level.isascii() and level.isdigit()) or int(level) > 20:
+            level = params.parse_int(form.get("level"), lo=0, hi=20)
+            if level is None:
                 raise reorganisation.ReorganisationError("Cấp kết thúc phải là một số (ví dụ 2).")
-            op.update(under=(form.get("under") or form.get("parent") or "").strip(), level=int(level))
+            op.update(under=(form.get("under") or form.get("parent") or "").strip(), level=level)
         return [op]
     if kind == "rename":
         return [{"op": "rename", "unit": (form.get("unit") or "").strip(), "name": (form.get("name") or "").strip(),
