@@ -14,6 +14,7 @@ import tempfile
 from datetime import date, datetime
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from flask import (
     abort,
     after_this_request,
@@ -45,7 +46,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import column as sa_column
-from sqlalchemy.sql import operators
+from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql import table as sa_table
 from unidecode import unidecode
 from wtforms import HiddenField, ValidationError
@@ -55,6 +56,7 @@ from adminapp import access, audit, clock, field_rules, formatting, jobs, params
 from adminapp import fts as fts_plan
 from adminapp.exports import cells, tabular
 from adminapp.extensions import db
+from adminapp.prepared import UNPREPARED
 from adminapp.text import fold, like_pattern, raw_like_pattern
 from forms.fields import VnDateField
 from forms.i18n import TRANSLATIONS
@@ -598,32 +600,37 @@ class ScopedModelView(ModelView):
         # in the statement (PostgreSQL: a WITH query's name is not in scope in its own body, which reads the
         # table); the search's conditions then read the window as they are, with nothing rewritten
         base = self._without(query, searched).enable_eagerloads(False)
+        # only the columns the order and the search read: the window's rows are copied one by one (the row
+        # number's WindowAgg), and the table's every column made that copy cost more than reading the row
+        used = _columns_of(table, [*terms, *searched], always=("id",))
 
         def window(rows: int):
             # each row's place in the order too (walk_pos): how far the walk went tells how common the search is
-            return base.with_entities(*table.c, db.func.row_number().over(order_by=terms).label("walk_pos")) \
+            return base.with_entities(*used, db.func.row_number().over(order_by=terms).label("walk_pos")) \
                 .limit(rows).cte(table.name)
 
         stmt = db.select(table.c.id, db.literal_column(f"{table.name}.walk_pos")).where(*searched) \
             .order_by(*terms).limit(page_size).offset(page * page_size).add_cte(window(self.search_walk_rows))
-        found = db.session.execute(stmt).all()
+        found = db.session.execute(stmt, execution_options=SEARCH_STATEMENT).all()
         if len(found) < page_size:
             return None
         g.search_walk = {"view": self.endpoint, "found": (page + 1) * page_size, "read": found[-1][1],
                          "window": window, "searched": searched}
         return db.select(table.c.id).where(table.c.id.in_([row[0] for row in found]))
 
-    # A search count by the same walk when the page's walk shows it would reach the count's cap within this many
-    # rows (a common word); up to search_walk_count_max rows when that costs less than the trigram index would
-    # (adminapp/fts.pg_index_count_cost); else the trigram index counts
+    # A search count by the same walk when the page's walk shows it would reach the count's cap within at most
+    # search_walk_count_max rows, walked for less than the trigram index would count them
+    # (adminapp/fts.pg_index_count_cost); within search_walk_count_rows for a search the index cannot take (words
+    # shorter than 3 letters); else the trigram index counts
     search_walk_count_rows = 20_000
     search_walk_count_max = 100_000
 
     def _walked_count(self, cap: int, search: str = ""):
         """PostgreSQL, a search whose page was found by walking the list's order (_walked_page_ids): when the
-        walk found its rows densely enough to reach `cap` + 1 matches within `search_walk_count_rows` rows (or
-        within `search_walk_count_max` rows, walked faster than the trigram index would count), count by walking
-        those rows and stopping at the cap. The planner takes a common word's search for rare (its trigrams, or
+        walk found its rows densely enough to reach `cap` + 1 matches within `search_walk_count_max` rows, walked
+        for less than the trigram index would count (a province's rows, scattered over the table, cost a page
+        read each: "cai tien lo hoi" in Hanoi walked 22,000 rows in 24-48 ms where the index counts in 19), count
+        by walking those rows and stopping at the cap. The planner takes a common word's search for rare (its trigrams, or
         the words checked by strpos, are estimated apart) and reads the trigram lists of a third of the table to
         count to the cap ("so hoa ho so": 45 ms, the walk 3 ms; "le hoa": 95 ms, the walk 48 ms). None: not
         reached, the index counts (_capped_count)."""
@@ -634,23 +641,25 @@ class ScopedModelView(ModelView):
         if needed > self.search_walk_count_max:
             return None
         table = self.model.__table__
-        rows = self.search_walk_count_rows
-        if needed > rows:
-            if not self._walk_counts_cheaper(search, walk["found"] / walk["read"], needed, cap):
-                return None
-            rows = min(self.search_walk_count_max, int(needed * 1.25))  # room for a density a little lower
+        if not self._walk_counts_cheaper(search, walk["found"] / walk["read"], needed, cap):
+            return None
+        # room for a density lower than the page's 20 matches showed (the walk stops at the cap all the same): a
+        # window of just the rows expected fell short about every other time, and the index then counted again
+        rows = min(self.search_walk_count_max, max(self.search_walk_count_rows, int(needed * 1.5)))
         limited = db.select(db.literal_column("1").label("one")).select_from(table).where(*walk["searched"]) \
             .limit(cap + 1).add_cte(walk["window"](rows)).subquery()
-        n = db.session.execute(db.select(db.func.count()).select_from(limited)).scalar_one()
+        n = db.session.execute(db.select(db.func.count()).select_from(limited),
+                               execution_options=SEARCH_STATEMENT).scalar_one()
         return CappedCount(cap) if n > cap else None
 
     def _walk_counts_cheaper(self, search: str, density: float, needed: float, cap: int) -> bool:
-        """Does walking `needed` rows of the list cost less than the trigram index counting the search?"""
+        """Does walking `needed` rows of the list cost less than the trigram index counting the search? Without a
+        word the index takes (every word shorter than 3 letters), up to `search_walk_count_rows` rows."""
         words = _pg_index_words(search.split())
         table = self.model.__table__
         n = fts_plan.pg_table_rows(table) if words else 0
         if not n:
-            return False
+            return needed <= self.search_walk_count_rows
         return needed * fts_plan.PG_WALK_US <= fts_plan.pg_index_count_cost(table, words, n, n * density, cap)
 
     def _fts_rowid(self, query):
@@ -743,10 +752,12 @@ class ScopedModelView(ModelView):
     # A list page counts at most this many rows (then shows "hơn 10.000"): counting a national table on
     # every page read all of it. Exports (page_size 0) and the export jobs' progress keep the exact count.
     count_cap = 10_000
-    # A search counts at most this many matches ("hơn 1.000"): a common word matches tens of thousands of rows,
-    # and finding each of them (a trigram index's candidates rechecked one by one) was the slowest part of a
-    # search page; past a thousand matches the officer narrows the search. The pager still goes on.
-    search_count_cap = 1_000
+    # A search counts at most this many matches ("hơn 200", ten pages of 20): a common word matches tens of
+    # thousands of rows, and finding each of them (a trigram index's candidates rechecked one by one, or the list
+    # walked in order) was the slowest part of a search page; past ten pages the officer narrows the search. The
+    # pager still goes on while pages are full. At 1,000 (until 2026-12) the count took 21-37 ms of a 50 ms page
+    # at 1M rows ("cai tien lo hoi", "le hoa"); at 200, 4-15 ms.
+    search_count_cap = 200
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """Flask-Admin's get_list (contrib/sqla/view.py, 2.2) with a capped count on list pages."""
@@ -789,7 +800,7 @@ class ScopedModelView(ModelView):
             rows = query.add_columns(self._capped_count_column(count_query, capped)).all()
             query = [row[0] for row in rows]
         elif execute:
-            query = query.all()
+            query = (query.execution_options(**SEARCH_STATEMENT) if search else query).all()
         if execute:
             self._prefetch_former_names(query)
         if folded and (rows or page == 0):  # past the last page no row carries the count: counted below
@@ -801,7 +812,7 @@ class ScopedModelView(ModelView):
             full = not (execute and page == 0 and len(query) < effective_size)
             count = (self._walked_count(capped, search) if search else None) if full else len(query)
             if count is None:
-                count = self._capped_count(count_query, capped)
+                count = self._capped_count(count_query, capped, SEARCH_STATEMENT if search else None)
         return count, query
 
     def _prefetch_former_names(self, rows) -> None:
@@ -834,9 +845,9 @@ class ScopedModelView(ModelView):
         """The capped count as a column of the page's rows statement: uncorrelated, computed once."""
         return self._capped_count_statement(count_query, cap).correlate(None).scalar_subquery().label("capped_total")
 
-    def _capped_count(self, count_query, cap: int):
+    def _capped_count(self, count_query, cap: int, options=None):
         """The count, reading at most cap + 1 rows: past the cap, a CappedCount ("hơn 10.000")."""
-        n = db.session.execute(self._capped_count_statement(count_query, cap)).scalar()
+        n = db.session.execute(self._capped_count_statement(count_query, cap), execution_options=options or {}).scalar()
         return CappedCount(cap) if n > cap else n
 
     # ----------------------------------------------------------------- search (diacritic-insensitive)
@@ -1189,6 +1200,22 @@ class ScopedModelView(ModelView):
         elif value is not None and not isinstance(value, (str, int, float, bool, date, datetime)):
             value = str(value)
         return value
+
+
+# The execution options of a statement holding a search: planned for its words each time, never prepared (a
+# prepared statement's generic plan takes every LIKE pattern for rare: adminapp/prepared.py)
+SEARCH_STATEMENT = {UNPREPARED: True}
+
+
+def _columns_of(table, clauses, always=()) -> list:
+    """The columns of `table` that `clauses` read (anywhere in them, subqueries included), with `always`, in
+    the table's order."""
+    names = set(always)
+    for clause in clauses:
+        for element in visitors.iterate(clause):
+            if isinstance(element, sa.Column) and element.table is table:
+                names.add(element.name)
+    return [c for c in table.c if c.name in names]
 
 
 def search_condition(model, term: str):
