@@ -21,6 +21,24 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+def require(present: bool, missing: str) -> None:
+    """A component a test needs (Redis, Chromium, sqlmap): .ci/run provides each, so in CI (CI=true) its absence
+    fails the test; elsewhere the test is skipped, saying what is missing."""
+    if not present:
+        if IN_CI:
+            pytest.fail(missing)
+        pytest.skip(missing)
+
+
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+    except Exception:  # noqa: BLE001 - any failure: not reachable
+        return False
+
+
 def _pg_url(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

@@ -11,9 +11,9 @@ import pytest
 
 from adminapp.extensions import db
 from models import ExportJob, Unit, utcnow
+from tests.conftest import redis_reachable, require
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture()
@@ -22,13 +22,8 @@ def queued(ctx, monkeypatch):
     import redis
     from rq import Queue, SimpleWorker
 
+    require(redis_reachable(REDIS_URL), f"Redis is not reachable at {REDIS_URL}")
     conn = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
-    try:
-        conn.ping()
-    except Exception:  # noqa: BLE001
-        if IN_CI:
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     name = "test-" + uuid.uuid4().hex[:8]
     monkeypatch.setitem(ctx.config, "REDIS_URL", REDIS_URL)
     monkeypatch.setitem(ctx.config, "RQ_QUEUE", name)

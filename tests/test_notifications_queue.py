@@ -14,28 +14,16 @@ import pytest
 
 from adminapp.extensions import db
 from tests.campaigns.conftest import make_campaign  # noqa: F401 (fixture)
-from tests.conftest import IN_CI
+from tests.conftest import redis_reachable, require
 from tests.test_notifications import free_port, notices, smtp  # noqa: F401 (fixtures)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
-def _redis_ok() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
-
 @pytest.fixture()
 def mail_queue(ctx):
     """REDIS_URL set for the app, on a queue of this test's own; yields the rq Queue."""
-    if not _redis_ok():
-        if IN_CI:
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    require(redis_reachable(REDIS_URL), f"Redis is not reachable at {REDIS_URL}")
     from redis import Redis
     from rq import Queue
 

@@ -26,18 +26,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import redis_reachable, require
+
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def _redis_ok() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def _free_port() -> int:
@@ -116,10 +108,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 @pytest.fixture(scope="module")
 def two_instances(tmp_path_factory):
-    if not _redis_ok():
-        if IN_CI:
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    require(redis_reachable(REDIS_URL), f"Redis is not reachable at {REDIS_URL}")
     pg = os.environ.get("TEST_DATABASE_URL")
     schema = None
     if pg:

@@ -629,11 +629,11 @@ class ScopedModelView(ModelView):
         """PostgreSQL, a search whose page was found by walking the list's order (_walked_page_ids): when the
         walk found its rows densely enough to reach `cap` + 1 matches within `search_walk_count_max` rows, walked
         for less than the trigram index would count (a province's rows, scattered over the table, cost a page
-        read each: "cai tien lo hoi" in Hanoi walked 22,000 rows in 24-48 ms where the index counts in 19), count
-        by walking those rows and stopping at the cap. The planner takes a common word's search for rare (its trigrams, or
-        the words checked by strpos, are estimated apart) and reads the trigram lists of a third of the table to
-        count to the cap ("so hoa ho so": 45 ms, the walk 3 ms; "le hoa": 95 ms, the walk 48 ms). None: not
-        reached, the index counts (_capped_count)."""
+        read each: "cai tien lo hoi" in Hanoi walked 22,000 rows in 24-48 ms where the index counts in 19),
+        count by walking those rows and stopping at the cap. The planner takes a common word's search for rare
+        (its trigrams, or the words checked by strpos, are estimated apart) and reads the trigram lists of a
+        third of the table to count to the cap ("so hoa ho so": 45 ms, the walk 3 ms; "le hoa": 95 ms, the walk
+        48 ms). None: not reached, the index counts (_capped_count)."""
         walk = g.get("search_walk")
         if not walk or walk["view"] != self.endpoint:
             return None
@@ -846,7 +846,8 @@ class ScopedModelView(ModelView):
         return self._capped_count_statement(count_query, cap).correlate(None).scalar_subquery().label("capped_total")
 
     def _capped_count(self, count_query, cap: int, options=None):
-        """The count, reading at most cap + 1 rows: past the cap, a CappedCount ("hơn 10.000")."""
+        """The count, reading at most cap + 1 rows: past the cap, a CappedCount ("hơn 10.000"). `options`: the
+        statement's execution options (SEARCH_STATEMENT)."""
         n = db.session.execute(self._capped_count_statement(count_query, cap), execution_options=options or {}).scalar()
         return CappedCount(cap) if n > cap else n
 

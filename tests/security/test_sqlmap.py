@@ -15,10 +15,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
-import pytest
-
 from adminapp.extensions import db, limiter
 from tests import summary
+from tests.conftest import require
 from tests.security import discover
 from tests.security import sqlmap_runner as sm
 
@@ -29,10 +28,7 @@ HTTP_CODES = re.compile(r"(\d{3}) \([^)]*\) - (\d+) times")
 
 
 def _require_sqlmap():
-    if not os.path.exists(sm.SQLMAP):
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail("sqlmap not installed: .ci/run must install it (apt-get install sqlmap)")
-        pytest.skip("sqlmap not installed (apt-get install sqlmap); CI installs it")
+    require(os.path.exists(sm.SQLMAP), "sqlmap not installed (apt-get install sqlmap); .ci/run installs it")
 
 
 def _rows(html: str) -> int:
